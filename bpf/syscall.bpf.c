@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * syscall collector: latency of every syscall, per syscall, with errors per
+ * errno. Two BTF-typed raw tracepoints (no tracefs, no kprobes).
+ *
+ * Cost per syscall: one task-storage lookup and one clock read at entry; one
+ * task-storage lookup, one clock read and two array lookups (inlined by the
+ * verifier) at exit. No hash insert or delete on the hot path.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "kprof/hist.h"
+#include "kprof/syscall.h"
+#include "hist.bpf.h"
+#include "filter.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+struct syscall_start {
+	__u64 ts;
+	__s64 nr;
+};
+
+/*
+ * In-flight start per thread. Task-local storage rather than a hash keyed by
+ * tid: the lookup is a per-task cache hit, nothing is inserted or deleted per
+ * syscall, and the kernel frees the entry when the thread exits, so the
+ * storage is bounded by the number of threads and can never be "full".
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct syscall_start);
+} syscall_start SEC(".maps");
+
+/* Syscall number -> histogram slot (0: not yet assigned). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, KPROF_SYSCALL_NR_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+} syscall_slot SEC(".maps");
+
+/* Per-CPU histograms, one per slot; see KPROF_SYSCALL_SLOTS for the size. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, KPROF_SYSCALL_SLOTS);
+	__type(key, __u32);
+	__type(value, struct kprof_syscall_stats);
+} syscall_stats SEC(".maps");
+
+/* Errors per (syscall, errno): rarer than syscalls, so one shared hash. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, KPROF_SYSCALL_ERRNO_MAX);
+	__type(key, struct kprof_syscall_errno_key);
+	__type(value, __u64);
+} syscall_errors SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, KPROF_SYSCALL_LOST_REASONS);
+	__type(key, __u32);
+	__type(value, __u64);
+} syscall_lost SEC(".maps");
+
+/* Next free slot; slots are handed out once, at a syscall's first sight. */
+__u32 next_slot = 0;
+
+static __always_inline void count_lost(__u32 reason)
+{
+	__u64 *v = bpf_map_lookup_elem(&syscall_lost, &reason);
+
+	if (v)
+		(*v)++;
+}
+
+static __always_inline __u32 slot_of(__u32 nr)
+{
+	__u32 *p = bpf_map_lookup_elem(&syscall_slot, &nr);
+	__u32 slot, prev;
+
+	if (!p)
+		return 0;
+	if (*p)
+		return *p;
+	if (next_slot >= KPROF_SYSCALL_SLOTS - 1)
+		goto out_other;
+	slot = __sync_fetch_and_add(&next_slot, 1) + 1;
+	if (slot >= KPROF_SYSCALL_SLOTS)
+		goto out_other;
+	/* Two CPUs may race for the same syscall: the first one wins. */
+	prev = __sync_val_compare_and_swap(p, 0, slot);
+	return prev ? prev : slot;
+out_other:
+	count_lost(KPROF_SYSCALL_LOST_SLOTS);
+	return 0;
+}
+
+static __always_inline void count_errno(__u32 nr, __u32 err)
+{
+	struct kprof_syscall_errno_key key = { .nr = nr, .err = err };
+	__u64 one = 1, *v;
+
+	v = bpf_map_lookup_elem(&syscall_errors, &key);
+	if (v) {
+		__sync_fetch_and_add(v, 1);
+		return;
+	}
+	if (!bpf_map_update_elem(&syscall_errors, &key, &one, BPF_NOEXIST))
+		return;
+	/* Lost the race to another CPU inserting the same key, or full. */
+	v = bpf_map_lookup_elem(&syscall_errors, &key);
+	if (v)
+		__sync_fetch_and_add(v, 1);
+	else
+		count_lost(KPROF_SYSCALL_LOST_ERRNO_MAP);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(kprof_sys_enter, struct pt_regs *regs, long id)
+{
+	struct syscall_start *s;
+
+	if (!kprof_current_selected())
+		return 0;
+	s = bpf_task_storage_get(&syscall_start, bpf_get_current_task_btf(), 0,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!s) {
+		count_lost(KPROF_SYSCALL_LOST_STORAGE);
+		return 0;
+	}
+	s->nr = id;
+	s->ts = bpf_ktime_get_ns();
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(kprof_sys_exit, struct pt_regs *regs, long ret)
+{
+	struct kprof_syscall_stats *st;
+	struct syscall_start *s;
+	__u64 delta;
+	__u32 slot, nr;
+
+	/* Only tasks selected at entry have storage: no filter needed here. */
+	s = bpf_task_storage_get(&syscall_start, bpf_get_current_task_btf(), 0, 0);
+	if (!s || !s->ts)
+		return 0;
+	delta = bpf_ktime_get_ns() - s->ts;
+	s->ts = 0;
+	nr = s->nr;
+	slot = slot_of(nr);
+	st = bpf_map_lookup_elem(&syscall_stats, &slot);
+	if (!st)
+		return 0;
+	kprof_hist_add(&st->hist, delta);
+	if (ret < 0 && ret >= -4095) {
+		st->errors++;
+		count_errno(nr, -ret);
+	}
+	return 0;
+}

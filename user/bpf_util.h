@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/* What every collector's userspace side needs around libbpf. */
+#ifndef KPROF_BPF_UTIL_H
+#define KPROF_BPF_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "collector.h"
+#include "config.h"
+
+/* libbpf logs only with --verbose; otherwise errors reach users as sentences. */
+void bpf_util_set_verbose(bool verbose);
+
+/* 0 when this process may load BPF programs and the kernel has BTF. */
+int kprof_check_environment(struct kprof_error *err);
+
+/* One sentence for a failed open/load/attach of a collector's programs. */
+void kprof_explain_bpf_error(const char *collector, const char *step, int error,
+			     struct kprof_error *out);
+
+/* Number of possible CPUs, the length of every per-CPU map value array. */
+int kprof_ncpus(void);
+
+/* Reads a per-CPU map element: ncpus values of value_size bytes each. */
+int kprof_percpu_lookup(int fd, const void *key, void *values, size_t value_size);
+
+/* Fills the filter_pids map of a loaded object from the config. */
+int kprof_filter_fill(int map_fd, const struct kprof_config *cfg);
+
+/*
+ * Adds kprof_lost_events_total{collector,reason} from a per-CPU array of
+ * counters indexed by reason.
+ */
+int kprof_collect_lost(struct model *m, const char *collector, int fd,
+		       const char *const *reasons, int nreasons);
+
+/* Sets the filter tunables of a skeleton between open and load. */
+#define KPROF_SET_FILTER_RODATA(skel, cfg)                                                        \
+	do {                                                                                      \
+		(skel)->rodata->filter_by_pid = (cfg)->npids > 0;                                \
+		(skel)->rodata->filter_by_comm = (cfg)->has_comm;                                \
+		memcpy((void *)(skel)->rodata->filter_comm, (cfg)->comm, KPROF_COMM_LEN);       \
+	} while (0)
+
+#endif /* KPROF_BPF_UTIL_H */

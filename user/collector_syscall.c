@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: MIT
+/* Userspace side of the syscall collector: load, attach, read its maps. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "bpf_util.h"
+#include "collector.h"
+#include "syscall_names.h"
+#include "kprof/syscall.h"
+#include "syscall.skel.h"
+
+#define NAME "syscall"
+
+static int syscall_start(const struct kprof_config *cfg, void **state, struct bpf_object **obj,
+			 struct kprof_error *err)
+{
+	struct syscall_bpf *skel = syscall_bpf__open();
+	int ret;
+
+	if (!skel) {
+		ret = -errno;
+		kprof_explain_bpf_error(NAME, "open", ret, err);
+		return ret;
+	}
+	KPROF_SET_FILTER_RODATA(skel, cfg);
+	ret = syscall_bpf__load(skel);
+	if (ret) {
+		kprof_explain_bpf_error(NAME, "load", ret, err);
+		goto out_destroy;
+	}
+	ret = kprof_filter_fill(bpf_map__fd(skel->maps.filter_pids), cfg);
+	if (ret) {
+		kprof_explain_bpf_error(NAME, "configure", ret, err);
+		goto out_destroy;
+	}
+	ret = syscall_bpf__attach(skel);
+	if (ret) {
+		kprof_explain_bpf_error(NAME, "attach", ret, err);
+		goto out_destroy;
+	}
+	*state = skel;
+	*obj = skel->obj;
+	return 0;
+out_destroy:
+	syscall_bpf__destroy(skel);
+	return ret;
+}
+
+static const char *const syscall_label[] = { "syscall" };
+
+/* Slot -> syscall name, from the syscall -> slot array the BPF side fills. */
+static int read_slot_names(struct syscall_bpf *skel, const char *names[KPROF_SYSCALL_SLOTS],
+			   char (*unknown)[24])
+{
+	int fd = bpf_map__fd(skel->maps.syscall_slot);
+
+	for (int i = 0; i < KPROF_SYSCALL_SLOTS; i++)
+		names[i] = NULL;
+	names[0] = "other";
+	for (__u32 nr = 0; nr < KPROF_SYSCALL_NR_MAX; nr++) {
+		__u32 slot;
+
+		if (bpf_map_lookup_elem(fd, &nr, &slot))
+			return -errno;
+		if (slot > 0 && slot < KPROF_SYSCALL_SLOTS)
+			names[slot] = syscall_name(nr, unknown[slot], sizeof(unknown[slot]));
+	}
+	return 0;
+}
+
+static int collect_latency(struct syscall_bpf *skel, struct model *m)
+{
+	const char *names[KPROF_SYSCALL_SLOTS];
+	char unknown[KPROF_SYSCALL_SLOTS][24];
+	int ncpus = kprof_ncpus(), fd = bpf_map__fd(skel->maps.syscall_stats), ret;
+	struct kprof_syscall_stats *vals;
+	struct family *f;
+
+	f = model_family(m, NAME, "kprof_syscall_latency_seconds",
+			 "Time from syscall entry to exit, per syscall.", FAMILY_HISTOGRAM, 1,
+			 syscall_label);
+	if (!f)
+		return -ENOMEM;
+	f->flags |= FAMILY_HAS_ERRORS;
+	ret = read_slot_names(skel, names, unknown);
+	if (ret)
+		return ret;
+	vals = calloc(ncpus, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (__u32 slot = 0; slot < KPROF_SYSCALL_SLOTS; slot++) {
+		struct series *s;
+
+		if (!names[slot])
+			continue;
+		ret = kprof_percpu_lookup(fd, &slot, vals, sizeof(*vals));
+		if (ret)
+			break;
+		__u64 count = 0;
+		for (int cpu = 0; cpu < ncpus; cpu++)
+			count += vals[cpu].hist.count;
+		if (!count)
+			continue;
+		s = family_series(f, &names[slot]);
+		if (!s) {
+			ret = -ENOMEM;
+			break;
+		}
+		for (int cpu = 0; cpu < ncpus; cpu++) {
+			hist_merge(s->hist, &vals[cpu].hist);
+			s->errors += vals[cpu].errors;
+		}
+	}
+	free(vals);
+	return ret;
+}
+
+static int collect_errors(struct syscall_bpf *skel, struct model *m)
+{
+	static const char *const labels[] = { "syscall", "errno" };
+	int fd = bpf_map__fd(skel->maps.syscall_errors);
+	struct kprof_syscall_errno_key key, next, *prev = NULL;
+	struct family *f;
+
+	f = model_family(m, NAME, "kprof_syscall_errors_total",
+			 "Syscalls that returned an error, per syscall and errno.", FAMILY_COUNTER,
+			 2, labels);
+	if (!f)
+		return -ENOMEM;
+	/* The map is bounded (KPROF_SYSCALL_ERRNO_MAX), so this loop is too. */
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		char nrbuf[24], errbuf[24];
+		const char *values[2];
+		struct series *s;
+		__u64 count;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &count))
+			continue;
+		values[0] = syscall_name(key.nr, nrbuf, sizeof(nrbuf));
+		values[1] = strerrorname_np(key.err);
+		if (!values[1]) {
+			snprintf(errbuf, sizeof(errbuf), "%u", key.err);
+			values[1] = errbuf;
+		}
+		s = family_series(f, values);
+		if (!s)
+			return -ENOMEM;
+		s->value += count;
+	}
+	return 0;
+}
+
+static const char *const lost_reasons[KPROF_SYSCALL_LOST_REASONS] = {
+	[KPROF_SYSCALL_LOST_STORAGE] = "task_storage_unavailable",
+	[KPROF_SYSCALL_LOST_SLOTS] = "syscall_slots_full",
+	[KPROF_SYSCALL_LOST_ERRNO_MAP] = "errno_map_full",
+};
+
+static int syscall_collect(void *state, struct model *m)
+{
+	struct syscall_bpf *skel = state;
+	int ret;
+
+	ret = collect_latency(skel, m);
+	if (!ret)
+		ret = collect_errors(skel, m);
+	if (!ret)
+		ret = kprof_collect_lost(m, NAME, bpf_map__fd(skel->maps.syscall_lost), lost_reasons,
+					 KPROF_SYSCALL_LOST_REASONS);
+	return ret;
+}
+
+static void syscall_stop(void *state)
+{
+	syscall_bpf__destroy(state);
+}
+
+static struct bpf_object *syscall_open_object(void **state)
+{
+	struct syscall_bpf *skel = syscall_bpf__open();
+
+	*state = skel;
+	return skel ? skel->obj : NULL;
+}
+
+static const char *const tracepoints[] = { "sys_enter", "sys_exit", NULL };
+
+const struct collector_desc collector_syscall = {
+	.name = NAME,
+	.summary = "latency and errors of every syscall, per syscall",
+	.tracepoints = tracepoints,
+	.start = syscall_start,
+	.collect = syscall_collect,
+	.stop = syscall_stop,
+	.open_object = syscall_open_object,
+	.close_object = syscall_stop,
+};
