@@ -1,0 +1,37 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Installs what kprof needs to build, run and test, from Debian 12 packages.
+# Idempotent: installs only what is missing, and says what it cannot install.
+set -u
+PACKAGES=(
+	make gcc pkg-config git                 # build
+	clang llvm                              # BPF programs (clang -target bpf)
+	bpftool                                 # skeletons and vmlinux.h
+	libbpf-dev libelf-dev zlib1g-dev        # loading BPF, ELF symbols, gzip
+	libcmocka-dev                           # unit and integration tests
+	python3                                 # tests parse JSON output
+	iproute2 procps util-linux              # tests: namespaces, ps, setpriv
+)
+PACKAGES+=(${KPROF_EXTRA_PACKAGES:-})
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "setup: installing ${missing[*]}"
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+	echo "setup: cannot install packages (needs root and apt-get). Install these Debian 12 packages: ${missing[*]}" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+if ! apt-get install -y -q --no-install-recommends "${missing[@]}" >/tmp/kprof-setup.log 2>&1; then
+	apt-get update -q >>/tmp/kprof-setup.log 2>&1
+	if ! apt-get install -y -q --no-install-recommends "${missing[@]}" >>/tmp/kprof-setup.log 2>&1; then
+		echo "setup: apt-get could not install: ${missing[*]} (log: /tmp/kprof-setup.log)" >&2
+		tail -5 /tmp/kprof-setup.log >&2
+		exit 1
+	fi
+fi
+echo "setup: done"
