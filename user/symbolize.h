@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Symbolization of stack addresses: kernel frames from /proc/kallsyms
+ * (modules included), user frames from /proc/PID/maps and ELF symbol tables
+ * (read through /proc/PID/root so containers resolve), JIT frames from
+ * /tmp/perf-PID.map. Every file it reads is untrusted input: a malformed,
+ * truncated or huge file yields "[unknown]" frames, never a crash, a hang or
+ * unbounded allocation. No BPF here; unit-tested on files the tests build.
+ *
+ * Interface contract between the symbolizer (user/symbolize*.c) and the
+ * stack sinks (folded, SVG, pprof). Strings returned stay valid until
+ * symbolizer_free().
+ */
+#ifndef KPROF_SYMBOLIZE_H
+#define KPROF_SYMBOLIZE_H
+
+#include <stdint.h>
+#include <stdbool.h>
+
+/* A mapping of a file into a process (a pprof Mapping). */
+struct sym_mapping {
+	uint64_t start, limit, file_offset;
+	const char *path;     /* as the process sees it; "[kernel.kallsyms]", "[jit]" */
+	const char *build_id; /* hex GNU build id, or "" */
+};
+
+/* One resolved frame (a pprof Location + Function). */
+struct sym_frame {
+	const char *function; /* "[unknown]" when it cannot be resolved */
+	const char *file;     /* module or file the function is in; "" if unknown */
+	uint64_t addr;        /* the address looked up */
+	uint64_t sym_offset;  /* addr - start of the function (0 if unknown) */
+	const struct sym_mapping *mapping; /* NULL if none */
+};
+
+struct symbolizer;
+
+struct symbolizer_options {
+	/* Where procfs is; "/proc" unless a test points elsewhere. */
+	const char *proc_root;
+	/* Where kallsyms is; "/proc/kallsyms" by default. */
+	const char *kallsyms_path;
+	/* Where perf maps are; "/tmp" by default (seen through /proc/PID/root). */
+	const char *perf_map_dir;
+};
+
+/* NULL on out of memory. opt may be NULL for the defaults. */
+struct symbolizer *symbolizer_new(const struct symbolizer_options *opt);
+void symbolizer_free(struct symbolizer *s);
+
+void symbolize_kernel(struct symbolizer *s, uint64_t addr, struct sym_frame *out);
+void symbolize_user(struct symbolizer *s, uint32_t pid, uint64_t addr, struct sym_frame *out);
+
+/*
+ * Forgets per-process state (maps, perf maps) but keeps the per-file cache,
+ * so a long-running `kprof serve` does not grow with every pid it has seen.
+ */
+void symbolizer_forget_processes(struct symbolizer *s);
+
+#endif /* KPROF_SYMBOLIZE_H */
