@@ -9,6 +9,8 @@
 
 #include "kprof/filter.h"
 
+/* kprof itself: its own map reads and waits are not the host's latency. */
+const volatile __u32 self_tgid = 0;
 const volatile bool filter_by_pid = false;
 const volatile bool filter_by_comm = false;
 const volatile char filter_comm[KPROF_COMM_LEN] = {};
@@ -35,6 +37,8 @@ static __always_inline bool kprof_comm_matches(const char *comm)
 /* Whether the task with this tgid and comm is one the user asked for. */
 static __always_inline bool kprof_selected(__u32 tgid, const char *comm)
 {
+	if (tgid == self_tgid)
+		return false;
 	if (filter_by_pid && !bpf_map_lookup_elem(&filter_pids, &tgid))
 		return false;
 	if (filter_by_comm && !kprof_comm_matches(comm))
@@ -45,13 +49,14 @@ static __always_inline bool kprof_selected(__u32 tgid, const char *comm)
 /* The same for the current task. */
 static __always_inline bool kprof_current_selected(void)
 {
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	char comm[KPROF_COMM_LEN];
 
+	if (tgid == self_tgid)
+		return false;
 	if (!filter_by_pid && !filter_by_comm)
 		return true;
 	if (filter_by_pid) {
-		__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-
 		if (!bpf_map_lookup_elem(&filter_pids, &tgid))
 			return false;
 	}

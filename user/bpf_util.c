@@ -142,3 +142,34 @@ int kprof_collect_lost(struct model *m, const char *collector, int fd,
 	free(vals);
 	return ret;
 }
+
+int kprof_array_read(int fd, __u32 n, void *values, size_t value_size, bool percpu)
+{
+	size_t stride = percpu ? value_size * kprof_ncpus() : value_size;
+	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 out_batch, count = n, *keys;
+	int ret = 0;
+
+	keys = calloc(n, sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	/* One syscall for the whole array where the kernel has batch ops (5.6+). */
+	if (!bpf_map_lookup_batch(fd, NULL, &out_batch, keys, values, &count, &opts) ||
+	    (errno == ENOENT && count == n)) {
+		for (__u32 i = 0; i < count; i++)
+			if (keys[i] != i)
+				goto per_element;
+		if (count == n)
+			goto out;
+	}
+per_element:
+	for (__u32 i = 0; i < n; i++) {
+		if (bpf_map_lookup_elem(fd, &i, (char *)values + i * stride)) {
+			ret = -errno;
+			break;
+		}
+	}
+out:
+	free(keys);
+	return ret;
+}

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <unistd.h>
 #include "collector.h"
 #include "config.h"
 
@@ -24,6 +25,13 @@ int kprof_ncpus(void);
 /* Reads a per-CPU map element: ncpus values of value_size bytes each. */
 int kprof_percpu_lookup(int fd, const void *key, void *values, size_t value_size);
 
+/*
+ * Reads entries 0..n-1 of an array map (per-CPU or not) into values, which
+ * holds n values of value_size bytes (ncpus of them each for per-CPU maps),
+ * in as few syscalls as the kernel allows. 0 or -errno.
+ */
+int kprof_array_read(int fd, __u32 n, void *values, size_t value_size, bool percpu);
+
 /* Fills the filter_pids map of a loaded object from the config. */
 int kprof_filter_fill(int map_fd, const struct kprof_config *cfg);
 
@@ -38,6 +46,7 @@ int kprof_collect_lost(struct model *m, const char *collector, int fd,
 #define KPROF_SET_FILTER_RODATA(skel, cfg)                                                        \
 	do {                                                                                      \
 		(skel)->rodata->filter_by_pid = (cfg)->npids > 0;                                \
+		(skel)->rodata->self_tgid = getpid();                                             \
 		(skel)->rodata->filter_by_comm = (cfg)->has_comm;                                \
 		memcpy((void *)(skel)->rodata->filter_comm, (cfg)->comm, KPROF_COMM_LEN);       \
 	} while (0)

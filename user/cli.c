@@ -44,15 +44,17 @@ static int fail(struct kprof_error *err, const char *fmt, const char *arg)
 
 int cli_add_collectors(struct kprof_config *cfg, const char *list, struct kprof_error *err)
 {
-	char buf[256], *save = NULL, *tok;
+	char buf[256], *rest = buf, *tok;
 
 	if (strlen(list) >= sizeof(buf) || !*list)
 		return fail(err, "bad collector list '%s'; see `kprof list`", list);
 	strcpy(buf, list);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	while ((tok = strsep(&rest, ","))) {
 		const struct collector_desc *d = collector_find(tok);
 		bool dup = false;
 
+		if (!*tok)
+			return fail(err, "empty collector name in '%s'", list);
 		if (!d)
 			return fail(err, "unknown collector '%s'; `kprof list` shows them", tok);
 		for (int i = 0; i < cfg->ncollectors; i++)

@@ -3,6 +3,7 @@
 #ifndef KPROF_CLI_H
 #define KPROF_CLI_H
 
+#include <stdio.h>
 #include "collector.h"
 #include "config.h"
 

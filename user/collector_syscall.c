@@ -54,19 +54,19 @@ static const char *const syscall_label[] = { "syscall" };
 static int read_slot_names(struct syscall_bpf *skel, const char *names[KPROF_SYSCALL_SLOTS],
 			   char (*unknown)[24])
 {
-	int fd = bpf_map__fd(skel->maps.syscall_slot);
+	__u32 slots[KPROF_SYSCALL_NR_MAX];
+	int ret;
 
+	ret = kprof_array_read(bpf_map__fd(skel->maps.syscall_slot), KPROF_SYSCALL_NR_MAX, slots,
+			       sizeof(slots[0]), false);
+	if (ret)
+		return ret;
 	for (int i = 0; i < KPROF_SYSCALL_SLOTS; i++)
 		names[i] = NULL;
 	names[0] = "other";
-	for (__u32 nr = 0; nr < KPROF_SYSCALL_NR_MAX; nr++) {
-		__u32 slot;
-
-		if (bpf_map_lookup_elem(fd, &nr, &slot))
-			return -errno;
-		if (slot > 0 && slot < KPROF_SYSCALL_SLOTS)
-			names[slot] = syscall_name(nr, unknown[slot], sizeof(unknown[slot]));
-	}
+	for (__u32 nr = 0; nr < KPROF_SYSCALL_NR_MAX; nr++)
+		if (slots[nr] > 0 && slots[nr] < KPROF_SYSCALL_SLOTS)
+			names[slots[nr]] = syscall_name(nr, unknown[slots[nr]], sizeof(unknown[0]));
 	return 0;
 }
 
@@ -75,7 +75,7 @@ static int collect_latency(struct syscall_bpf *skel, struct model *m)
 	const char *names[KPROF_SYSCALL_SLOTS];
 	char unknown[KPROF_SYSCALL_SLOTS][24];
 	int ncpus = kprof_ncpus(), fd = bpf_map__fd(skel->maps.syscall_stats), ret;
-	struct kprof_syscall_stats *vals;
+	struct kprof_syscall_stats *all;
 	struct family *f;
 
 	f = model_family(m, NAME, "kprof_syscall_latency_seconds",
@@ -87,21 +87,18 @@ static int collect_latency(struct syscall_bpf *skel, struct model *m)
 	ret = read_slot_names(skel, names, unknown);
 	if (ret)
 		return ret;
-	vals = calloc(ncpus, sizeof(*vals));
-	if (!vals)
+	all = calloc((size_t)ncpus * KPROF_SYSCALL_SLOTS, sizeof(*all));
+	if (!all)
 		return -ENOMEM;
-	for (__u32 slot = 0; slot < KPROF_SYSCALL_SLOTS; slot++) {
+	ret = kprof_array_read(fd, KPROF_SYSCALL_SLOTS, all, sizeof(*all), true);
+	for (__u32 slot = 0; !ret && slot < KPROF_SYSCALL_SLOTS; slot++) {
+		struct kprof_syscall_stats *vals = all + (size_t)slot * ncpus;
 		struct series *s;
-
-		if (!names[slot])
-			continue;
-		ret = kprof_percpu_lookup(fd, &slot, vals, sizeof(*vals));
-		if (ret)
-			break;
 		__u64 count = 0;
+
 		for (int cpu = 0; cpu < ncpus; cpu++)
 			count += vals[cpu].hist.count;
-		if (!count)
+		if (!count || !names[slot])
 			continue;
 		s = family_series(f, &names[slot]);
 		if (!s) {
@@ -113,7 +110,7 @@ static int collect_latency(struct syscall_bpf *skel, struct model *m)
 			s->errors += vals[cpu].errors;
 		}
 	}
-	free(vals);
+	free(all);
 	return ret;
 }
 

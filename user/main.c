@@ -24,7 +24,7 @@ int main(int argc, char **argv)
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 
 	if (!cmd) {
-		usage(stderr);
+		fprintf(stderr, "kprof: missing command; see `kprof --help`\n");
 		return EXIT_USAGE;
 	}
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
