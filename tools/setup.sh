@@ -9,7 +9,7 @@ PACKAGES=(
 	bpftool                                 # skeletons and vmlinux.h
 	libbpf-dev libelf-dev zlib1g-dev        # loading BPF, ELF symbols, gzip
 	libcmocka-dev                           # unit and integration tests
-	python3                                 # tests parse JSON output
+	python3 valgrind                        # tests: JSON output, leak checks
 	iproute2 procps util-linux              # tests: namespaces, ps, setpriv
 )
 PACKAGES+=(${KPROF_EXTRA_PACKAGES:-})

@@ -153,6 +153,8 @@ int kprof_array_read(int fd, __u32 n, void *values, size_t value_size, bool perc
 	keys = calloc(n, sizeof(*keys));
 	if (!keys)
 		return -ENOMEM;
+	/* Valgrind does not model batch lookups: start from defined bytes. */
+	memset(values, 0, n * stride);
 	/* One syscall for the whole array where the kernel has batch ops (5.6+). */
 	if (!bpf_map_lookup_batch(fd, NULL, &out_batch, keys, values, &count, &opts) ||
 	    (errno == ENOENT && count == n)) {
