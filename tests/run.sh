@@ -26,9 +26,9 @@ for t in "$@"; do
 		esac
 	else
 		# Not anchored: cmocka writes these to stderr, interleaved with stdout.
-		p=$(grep -o '\[  PASSED  \] [0-9]*' "$out" | tail -1 | grep -o '[0-9]*$')
-		s=$(grep -o '\[  SKIPPED \] [0-9]*' "$out" | tail -1 | grep -o '[0-9]*$')
-		f=$(grep -o '\[  FAILED  \] [0-9]*' "$out" | tail -1 | grep -o '[0-9]*$')
+		p=$(grep -o '\[  PASSED  \] [0-9][0-9]* test' "$out" | tail -1 | grep -o '^[^0-9]*[0-9]*' | grep -o '[0-9]*$')
+		s=$(grep -o '\[  SKIPPED \] [0-9][0-9]* test' "$out" | tail -1 | grep -o '^[^0-9]*[0-9]*' | grep -o '[0-9]*$')
+		f=$(grep -o '\[  FAILED  \] [0-9][0-9]* test' "$out" | tail -1 | grep -o '^[^0-9]*[0-9]*' | grep -o '[0-9]*$')
 		passed=$((passed + ${p:-0}))
 		skipped=$((skipped + ${s:-0}))
 		[ "${s:-0}" -gt 0 ] && skipped_names+=("$name")
