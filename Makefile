@@ -24,7 +24,7 @@ BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) 
 CFLAGS     ?= -g -O2
 CFLAGS     += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Iinclude -Iuser -I$(OUTPUT) \
 	-DKPROF_VERSION='"$(VERSION)"' -D_GNU_SOURCE
-LDLIBS     := -lbpf -lelf -lz -lm
+LDLIBS     := -lbpf -lelf -lz -lm -lyaml -lcrypt -lpthread
 TEST_LDLIBS := -lcmocka $(LDLIBS)
 
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
@@ -83,11 +83,11 @@ kprof: $(OUTPUT)/user/main.o $(OUTPUT)/libkprof.a
 
 $(OUTPUT)/tests/%: tests/unit/%.c $(OUTPUT)/libkprof.a | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(CFLAGS) $< $(OUTPUT)/libkprof.a $(TEST_LDLIBS) -lm -o $@
+	$(Q)$(CC) $(CFLAGS) $< $(OUTPUT)/libkprof.a $(TEST_LDLIBS) -o $@
 
 $(OUTPUT)/tests/%: tests/integration/%.c $(OUTPUT)/libkprof.a | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests $< $(OUTPUT)/libkprof.a $(TEST_LDLIBS) -lpthread -lm -o $@
+	$(Q)$(CC) $(CFLAGS) -Itests $< $(OUTPUT)/libkprof.a $(TEST_LDLIBS) -o $@
 
 # Workload programs the tests drive: frame pointers so stacks unwind.
 $(OUTPUT)/tests/helpers/%: tests/helpers/%.c | $(OUTPUT)/tests/helpers

@@ -9,6 +9,7 @@ PACKAGES=(
 	bpftool                                 # skeletons and vmlinux.h
 	libbpf-dev libelf-dev zlib1g-dev        # loading BPF, ELF symbols, gzip
 	libcmocka-dev                           # unit and integration tests
+	libyaml-dev libcrypt-dev                # --web.config.file: YAML, bcrypt via crypt(3)
 	python3 valgrind                        # tests: JSON output, leak checks
 	iproute2 procps util-linux              # tests: namespaces, ps, setpriv
 )
