@@ -10,6 +10,10 @@ PACKAGES=(
 	libbpf-dev libelf-dev zlib1g-dev        # loading BPF, ELF symbols, gzip
 	libcmocka-dev                           # unit and integration tests
 	libyaml-dev libcrypt-dev                # --web.config.file: YAML, bcrypt via crypt(3)
+	libmicrohttpd-dev                       # kprof serve: HTTP server (TLS via GnuTLS)
+	prometheus openssl curl                 # tests: promtool, a real Prometheus, certificates
+	nftables                                # tests: packet loss for TCP retransmits
+	libclang-rt-14-dev                      # make fuzz: libFuzzer and sanitizers
 	python3 valgrind                        # tests: JSON output, leak checks
 	iproute2 procps util-linux              # tests: namespaces, ps, setpriv
 )

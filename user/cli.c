@@ -13,6 +13,12 @@ void config_defaults(struct kprof_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->duration_ns = 10ULL * 1000000000ULL;
 	cfg->top = 10;
+	cfg->tcp_by = TCP_BY_NONE;
+	cfg->tcp_max_ports = 32;
+	cfg->tcp_rtt_interval_ns = 10ULL * 1000000ULL;
+	cfg->frequency_hz = 99;
+	cfg->min_block_ns = 1000ULL;
+	cfg->cgroup_max_series = 100;
 }
 
 void cli_record_usage(FILE *out)
@@ -31,9 +37,24 @@ void cli_record_usage(FILE *out)
 		"      --comm NAME          only threads with this name (up to %d characters)\n"
 		"  -n, --top N              series shown per table, biggest first (default 10)\n"
 		"      --json               print one JSON document instead of tables\n"
+		"  -o, --output DIR         write flame graphs of the cpu and offcpu collectors\n"
+		"                           there: folded stacks, SVG and pprof (default: none)\n"
+		"  -F, --frequency HZ       cpu collector: samples per second per CPU (default 99)\n"
+		"      --min-block DURATION offcpu collector: ignore blocks shorter (default 1us)\n"
+		"      --tcp-by lport|rport tcp collector: break down by local or remote port\n"
+		"      --tcp-max-ports N    distinct ports kept with --tcp-by; the rest are\n"
+		"                           counted as port=\"other\" (default 32)\n"
+		"      --tcp-rtt-interval DURATION\n"
+		"                           tcp collector: at most one RTT sample per socket\n"
+		"                           per interval (default 10ms)\n"
+		"      --by cgroup          add the cgroup v2 path as a label\n"
+		"      --cgroup PATH        only tasks in this cgroup v2 path or below\n"
+		"                           (repeatable, up to %d)\n"
+		"      --cgroup.max-series N  distinct cgroups kept per family with --by cgroup;\n"
+		"                           the rest become cgroup=\"other\" (default 100)\n"
 		"  -v, --verbose            show libbpf's and the verifier's messages\n"
 		"  -h, --help               this text\n",
-		KPROF_MAX_PIDS, KPROF_COMM_LEN - 1);
+		KPROF_MAX_PIDS, KPROF_COMM_LEN - 1, KPROF_MAX_CGROUPS);
 }
 
 static int fail(struct kprof_error *err, const char *fmt, const char *arg)
@@ -87,7 +108,64 @@ static int add_pid(struct kprof_config *cfg, const char *arg, struct kprof_error
 	return 0;
 }
 
-enum { OPT_COMM = 256, OPT_JSON };
+
+/* Flags shared by `record` and `serve` that only set collector options. */
+int cli_collector_option(int opt, const char *arg, struct kprof_config *cfg,
+			 struct kprof_error *err)
+{
+	long n;
+
+	switch (opt) {
+	case 'F':
+		if (parse_int(arg, 1, 10000, &n))
+			return fail(err, "bad --frequency '%s': expected 1 to 10000 Hz", arg);
+		cfg->frequency_hz = (int)n;
+		return 0;
+	case OPT_MIN_BLOCK:
+		if (parse_duration(arg, &cfg->min_block_ns))
+			return fail(err, "bad --min-block '%s': expected e.g. 1us, 100us or 1ms", arg);
+		return 0;
+	case OPT_TCP_BY:
+		if (!strcmp(arg, "lport"))
+			cfg->tcp_by = TCP_BY_LPORT;
+		else if (!strcmp(arg, "rport"))
+			cfg->tcp_by = TCP_BY_RPORT;
+		else
+			return fail(err, "bad --tcp-by '%s': expected lport or rport", arg);
+		return 0;
+	case OPT_TCP_MAX_PORTS:
+		if (parse_int(arg, 1, 65536, &n))
+			return fail(err, "bad --tcp-max-ports '%s': expected 1 to 65536", arg);
+		cfg->tcp_max_ports = (int)n;
+		return 0;
+	case OPT_TCP_RTT_INTERVAL:
+		if (parse_duration(arg, &cfg->tcp_rtt_interval_ns))
+			return fail(err, "bad --tcp-rtt-interval '%s': expected e.g. 10ms or 0s", arg);
+		return 0;
+	case OPT_BY:
+		if (strcmp(arg, "cgroup"))
+			return fail(err, "bad --by '%s': the only breakdown is 'cgroup'", arg);
+		cfg->by_cgroup = true;
+		return 0;
+	case OPT_CGROUP:
+		if (arg[0] != '/' || strlen(arg) >= 4096)
+			return fail(err, "bad --cgroup '%s': expected a cgroup v2 path such as /system.slice",
+				    arg);
+		if (cfg->ncgroups >= KPROF_MAX_CGROUPS) {
+			snprintf(err->msg, sizeof(err->msg), "at most %d --cgroup flags",
+				 KPROF_MAX_CGROUPS);
+			return CLI_ERROR;
+		}
+		cfg->cgroups[cfg->ncgroups++] = arg;
+		return 0;
+	case OPT_CGROUP_MAX_SERIES:
+		if (parse_int(arg, 1, 100000, &n))
+			return fail(err, "bad --cgroup.max-series '%s': expected 1 to 100000", arg);
+		cfg->cgroup_max_series = (int)n;
+		return 0;
+	}
+	return fail(err, "internal error: unknown collector option for '%s'", arg);
+}
 
 enum cli_result cli_parse_record(int argc, char **argv, struct kprof_config *cfg,
 				 struct kprof_error *err)
@@ -101,6 +179,8 @@ enum cli_result cli_parse_record(int argc, char **argv, struct kprof_config *cfg
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "output", required_argument, NULL, 'o' },
+		KPROF_COLLECTOR_OPTIONS,
 		{ 0 },
 	};
 	long n;
@@ -108,7 +188,7 @@ enum cli_result cli_parse_record(int argc, char **argv, struct kprof_config *cfg
 
 	optind = 0; /* re-initialise getopt: callers may parse more than once */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:c:p:n:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":d:c:p:n:o:F:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			if (parse_duration(optarg, &cfg->duration_ns))
@@ -144,6 +224,16 @@ enum cli_result cli_parse_record(int argc, char **argv, struct kprof_config *cfg
 		case 'v':
 			cfg->verbose = true;
 			break;
+		case 'o':
+			if (!*optarg)
+				return fail(err, "bad --output '%s': expected a directory", optarg);
+			cfg->output_dir = optarg;
+			break;
+		case 'F':
+		case OPT_MIN_BLOCK ... OPT_CGROUP_MAX_SERIES:
+			if (cli_collector_option(c, optarg, cfg, err))
+				return CLI_ERROR;
+			break;
 		case 'h':
 			cli_record_usage(stdout);
 			return CLI_HELP;
@@ -157,5 +247,8 @@ enum cli_result cli_parse_record(int argc, char **argv, struct kprof_config *cfg
 	if (optind < argc)
 		return fail(err, "unexpected argument '%s'; see `kprof record --help`",
 			    argv[optind]);
+	/* TODO(fleet): remove when the cgroup breakdown and filter exist. */
+	if (cfg->by_cgroup || cfg->ncgroups)
+		return fail(err, "%s is not implemented yet", cfg->by_cgroup ? "--by cgroup" : "--cgroup");
 	return CLI_OK;
 }

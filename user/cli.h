@@ -32,4 +32,38 @@ int cli_add_collectors(struct kprof_config *cfg, const char *list, struct kprof_
 
 void cli_record_usage(FILE *out);
 
+/*
+ * Collector options shared by `record` and `serve` (getopt_long entries and
+ * their handler), so both commands accept the same collector flags.
+ */
+/* getopt_long values of long-only options, shared by every command. */
+enum {
+	OPT_COMM = 256,
+	OPT_JSON,
+	OPT_MIN_BLOCK, /* first collector option */
+	OPT_TCP_BY,
+	OPT_TCP_MAX_PORTS,
+	OPT_TCP_RTT_INTERVAL,
+	OPT_BY,
+	OPT_CGROUP,
+	OPT_CGROUP_MAX_SERIES, /* last collector option */
+	OPT_COMMAND_SPECIFIC = 512, /* a command's own long options start here */
+};
+
+#define KPROF_COLLECTOR_OPTIONS                                                   \
+	{ "frequency", required_argument, NULL, 'F' },                            \
+	{ "min-block", required_argument, NULL, OPT_MIN_BLOCK },                        \
+	{ "tcp-by", required_argument, NULL, OPT_TCP_BY },                           \
+	{ "tcp-max-ports", required_argument, NULL, OPT_TCP_MAX_PORTS },                    \
+	{ "tcp-rtt-interval", required_argument, NULL, OPT_TCP_RTT_INTERVAL },                 \
+	{ "by", required_argument, NULL, OPT_BY },                               \
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },                           \
+	{ "cgroup.max-series", required_argument, NULL, OPT_CGROUP_MAX_SERIES }
+/* Returns 0, or CLI_ERROR with err filled. */
+int cli_collector_option(int opt, const char *arg, struct kprof_config *cfg,
+			 struct kprof_error *err);
+/* Whether getopt's return value is one of KPROF_COLLECTOR_OPTIONS. */
+#define CLI_IS_COLLECTOR_OPTION(c) \
+	((c) == 'F' || ((c) >= OPT_MIN_BLOCK && (c) <= OPT_CGROUP_MAX_SERIES))
+
 #endif /* KPROF_CLI_H */

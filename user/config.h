@@ -8,6 +8,7 @@
 #include "kprof/filter.h"
 
 #define KPROF_MAX_COLLECTORS 16
+#define KPROF_MAX_CGROUPS 16
 
 struct kprof_config {
 	uint64_t duration_ns;
@@ -21,6 +22,22 @@ struct kprof_config {
 	int top;
 	bool json;
 	bool verbose;
+
+	/* tcp: optional per-port breakdown (cardinality capped), RTT sampling. */
+	enum { TCP_BY_NONE, TCP_BY_LPORT, TCP_BY_RPORT } tcp_by;
+	int tcp_max_ports;
+	uint64_t tcp_rtt_interval_ns;
+
+	/* cpu / offcpu: sampling frequency, minimum block time, output files. */
+	int frequency_hz;
+	uint64_t min_block_ns;
+	const char *output_dir;
+
+	/* Per-cgroup breakdown and in-kernel cgroup filter (fleet). */
+	bool by_cgroup;
+	const char *cgroups[KPROF_MAX_CGROUPS];
+	int ncgroups;
+	int cgroup_max_series;
 };
 
 #endif /* KPROF_CONFIG_H */
