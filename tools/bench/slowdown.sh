@@ -32,7 +32,7 @@ slowdown_tools() { # workload
 section_slowdown() {
 	local w tool r base next with
 	log "section 2: workload slowdown ($RUNS A/B pairs)"
-	for w in pipe syscall tcp; do
+	for w in ${BENCH_WORKLOADS:-pipe syscall tcp}; do
 		note slowdown "$w: \`$(workload_label "$w")\`"
 		for tool in $(slowdown_tools "$w"); do
 			base=$(workload "$w")
