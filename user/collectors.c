@@ -9,9 +9,11 @@
 #include "collector.h"
 
 extern const struct collector_desc collector_syscall;
+extern const struct collector_desc collector_tcp;
 
 const struct collector_desc *const kprof_collectors[] = {
 	&collector_syscall,
+	&collector_tcp,
 	NULL,
 };
 
