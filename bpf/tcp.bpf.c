@@ -35,6 +35,8 @@ struct tcp_sk_state {
 	__u64 syn_ts; /* SYN_SENT at (connect latency starts) */
 	__u64 est_ts; /* ESTABLISHED at (lifetime starts) */
 	__u64 rtt_ts; /* last RTT sample, for the per-socket rate limit */
+	__u32 slot;   /* port slot with --tcp-by, kept from ESTABLISHED on */
+	__u8 slot_set;
 	__u8 selected;
 };
 
@@ -125,13 +127,27 @@ out_other:
 	return 0;
 }
 
-/* Stats of the socket's port slot (ports from sock_common: any socket kind). */
-static __always_inline struct kprof_tcp_stats *stats_of(const struct sock_common *skc)
+/*
+ * Stats of the socket's port slot. Ports from sock_common (any socket kind);
+ * a full socket keeps its slot from ESTABLISHED on, because by the time the
+ * CLOSE transition is traced the kernel has released its local port (0).
+ */
+static __always_inline struct kprof_tcp_stats *stats_of(struct tcp_sk_state *st,
+							 const struct sock_common *skc)
 {
 	__u32 slot = 0;
 
-	if (tcp_by != KPROF_TCP_BY_NONE)
-		slot = port_slot(skc->skc_num, bpf_ntohs(skc->skc_dport));
+	if (tcp_by != KPROF_TCP_BY_NONE) {
+		if (st && st->slot_set) {
+			slot = st->slot;
+		} else {
+			slot = port_slot(skc->skc_num, bpf_ntohs(skc->skc_dport));
+			if (st && skc->skc_num) {
+				st->slot = slot;
+				st->slot_set = 1;
+			}
+		}
+	}
 	return bpf_map_lookup_elem(&tcp_stats, &slot);
 }
 
@@ -186,12 +202,13 @@ static __always_inline struct tcp_sk_state *state_of(struct sock *sk, bool creat
  * Whether an event on any socket kind counts: by its storage if it has one,
  * else only without a filter (time-wait and request sockets have no storage).
  */
-static __always_inline bool counted(const struct sock *sk)
+static __always_inline bool counted(const struct sock *sk, struct tcp_sk_state **stp)
 {
 	struct tcp_sk_state *st = NULL;
 
 	if (sk)
 		st = bpf_sk_storage_get(&tcp_sk, (struct sock *)sk, 0, 0);
+	*stp = st;
 	if (st)
 		return st->selected;
 	return !filtering();
@@ -225,6 +242,7 @@ int BPF_PROG(kprof_tcp_state, const struct sock *csk, const int oldstate, const 
 		if (st) {
 			st->syn_ts = bpf_ktime_get_ns();
 			st->est_ts = 0;
+			st->slot_set = 0;
 		}
 		return 0;
 	case TCP_LISTEN:
@@ -237,6 +255,7 @@ int BPF_PROG(kprof_tcp_state, const struct sock *csk, const int oldstate, const 
 			st->syn_ts = 0;
 			st->est_ts = 0;
 			st->rtt_ts = 0;
+			st->slot_set = 0;
 		}
 		return 0;
 	case TCP_ESTABLISHED:
@@ -244,11 +263,9 @@ int BPF_PROG(kprof_tcp_state, const struct sock *csk, const int oldstate, const 
 		if (!st)
 			return 0;
 		now = bpf_ktime_get_ns();
-		if (oldstate == TCP_SYN_SENT && st->syn_ts) {
-			stats = stats_of(&sk->__sk_common);
-			if (stats)
-				kprof_hist_add(&stats->connect, now - st->syn_ts);
-		}
+		stats = stats_of(st, &sk->__sk_common);
+		if (stats && oldstate == TCP_SYN_SENT && st->syn_ts)
+			kprof_hist_add(&stats->connect, now - st->syn_ts);
 		st->syn_ts = 0;
 		st->est_ts = now;
 		return 0;
@@ -259,7 +276,7 @@ int BPF_PROG(kprof_tcp_state, const struct sock *csk, const int oldstate, const 
 		if (oldstate == TCP_SYN_SENT && st->syn_ts)
 			count_failure(sk);
 		if (st->est_ts) {
-			stats = stats_of(&sk->__sk_common);
+			stats = stats_of(st, &sk->__sk_common);
 			if (stats)
 				kprof_hist_add(&stats->duration, bpf_ktime_get_ns() - st->est_ts);
 		}
@@ -308,7 +325,7 @@ int BPF_PROG(kprof_tcp_probe, struct sock *sk, const struct sk_buff *skb)
 	if (!srtt_us)
 		return 0;
 	st->rtt_ts = now ? now : 1;
-	stats = stats_of(&sk->__sk_common);
+	stats = stats_of(st, &sk->__sk_common);
 	if (stats)
 		kprof_hist_add(&stats->rtt, (__u64)srtt_us * 1000);
 	return 0;
@@ -322,14 +339,15 @@ SEC("tp_btf/tcp_retransmit_skb")
 int BPF_PROG(kprof_tcp_retransmit, const struct sock *sk, const struct sk_buff *skb, int err)
 {
 	struct kprof_tcp_stats *stats;
+	struct tcp_sk_state *st;
 	struct tcp_skb_cb *cb;
 	__u16 segs;
 
-	if (err || !sk || !counted(sk))
+	if (err || !sk || !counted(sk, &st))
 		return 0;
 	cb = (struct tcp_skb_cb *)skb->cb;
 	segs = BPF_CORE_READ(cb, tcp_gso_segs);
-	stats = stats_of(&sk->__sk_common);
+	stats = stats_of(st, &sk->__sk_common);
 	if (stats)
 		stats->retransmits += segs ? segs : 1;
 	return 0;
@@ -340,10 +358,12 @@ SEC("tp_btf/tcp_retransmit_synack")
 int BPF_PROG(kprof_tcp_retransmit_synack, const struct sock *sk, const struct request_sock *req)
 {
 	struct kprof_tcp_stats *stats;
+	struct tcp_sk_state *st;
 
-	if (!sk || !req || !counted(sk))
+	if (!sk || !req || !counted(sk, &st))
 		return 0;
-	stats = stats_of(&req->__req_common);
+	/* The listener's storage holds no slot: the ports are the request's. */
+	stats = stats_of(NULL, &req->__req_common);
 	if (stats)
 		stats->retransmits++;
 	return 0;
@@ -357,13 +377,14 @@ SEC("tp_btf/tcp_send_reset")
 int BPF_PROG(kprof_tcp_send_reset, const struct sock *sk, const struct sk_buff *skb)
 {
 	struct kprof_tcp_stats *stats;
+	struct tcp_sk_state *st;
 	struct tcphdr th = {};
 	__u32 slot = 0;
 
-	if (!counted(sk))
+	if (!counted(sk, &st))
 		return 0;
 	if (sk) {
-		stats = stats_of(&sk->__sk_common);
+		stats = stats_of(st, &sk->__sk_common);
 	} else {
 		if (tcp_by != KPROF_TCP_BY_NONE && skb &&
 		    !bpf_probe_read_kernel(&th, sizeof(th), skb->head + skb->transport_header))
@@ -379,10 +400,11 @@ SEC("tp_btf/tcp_receive_reset")
 int BPF_PROG(kprof_tcp_receive_reset, struct sock *sk)
 {
 	struct kprof_tcp_stats *stats;
+	struct tcp_sk_state *st;
 
-	if (!sk || !counted(sk))
+	if (!sk || !counted(sk, &st))
 		return 0;
-	stats = stats_of(&sk->__sk_common);
+	stats = stats_of(st, &sk->__sk_common);
 	if (stats)
 		stats->resets_received++;
 	return 0;
