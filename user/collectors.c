@@ -10,10 +10,12 @@
 
 extern const struct collector_desc collector_sched;
 extern const struct collector_desc collector_syscall;
+extern const struct collector_desc collector_tcp;
 
 const struct collector_desc *const kprof_collectors[] = {
 	&collector_sched,
 	&collector_syscall,
+	&collector_tcp,
 	NULL,
 };
 
