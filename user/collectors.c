@@ -9,9 +9,13 @@
 #include "collector.h"
 
 extern const struct collector_desc collector_syscall;
+extern const struct collector_desc collector_cpu;
+extern const struct collector_desc collector_offcpu;
 
 const struct collector_desc *const kprof_collectors[] = {
 	&collector_syscall,
+	&collector_cpu,
+	&collector_offcpu,
 	NULL,
 };
 
