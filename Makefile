@@ -104,7 +104,7 @@ setup:
 # The main job: a one-shot profile of this host.
 run: setup
 	$(Q)$(MAKE) --no-print-directory kprof
-	./kprof record -d $(or $(DURATION),10s)
+	./kprof record -d $(or $(DURATION),10s) -o flamegraphs
 
 # The whole suite: unit tests, then integration tests that load the real
 # programs (they report themselves skipped without root).
