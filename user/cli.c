@@ -19,7 +19,7 @@ void config_defaults(struct kprof_config *cfg)
 	cfg->tcp_by = TCP_BY_NONE;
 	cfg->tcp_max_ports = 32;
 	cfg->tcp_rtt_interval_ns = 10ULL * 1000000ULL;
-	cfg->frequency_hz = 99;
+	cfg->frequency_hz = KPROF_RECORD_FREQUENCY_HZ;
 	cfg->min_block_ns = 1000ULL;
 	cfg->cgroup_max_series = 100;
 }
