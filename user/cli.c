@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cgroup_filter.h"
 #include "cli.h"
 #include "parse.h"
 
@@ -151,6 +152,8 @@ int cli_collector_option(int opt, const char *arg, struct kprof_config *cfg,
 		if (arg[0] != '/' || strlen(arg) >= 4096)
 			return fail(err, "bad --cgroup '%s': expected a cgroup v2 path such as /system.slice",
 				    arg);
+		if (cgroup_filter_check(arg, err))
+			return CLI_ERROR;
 		if (cfg->ncgroups >= KPROF_MAX_CGROUPS) {
 			snprintf(err->msg, sizeof(err->msg), "at most %d --cgroup flags",
 				 KPROF_MAX_CGROUPS);
@@ -247,8 +250,8 @@ enum cli_result cli_parse_record(int argc, char **argv, struct kprof_config *cfg
 	if (optind < argc)
 		return fail(err, "unexpected argument '%s'; see `kprof record --help`",
 			    argv[optind]);
-	/* TODO(fleet): remove when the cgroup breakdown and filter exist. */
-	if (cfg->by_cgroup || cfg->ncgroups)
-		return fail(err, "%s is not implemented yet", cfg->by_cgroup ? "--by cgroup" : "--cgroup");
+	/* TODO(fleet): remove when the cgroup breakdown exists (docs/fleet.md). */
+	if (cfg->by_cgroup)
+		return fail(err, "%s is not implemented yet", "--by cgroup");
 	return CLI_OK;
 }

@@ -8,7 +8,6 @@
 #include "kprof/filter.h"
 
 #define KPROF_MAX_COLLECTORS 16
-#define KPROF_MAX_CGROUPS 16
 
 struct kprof_config {
 	uint64_t duration_ns;
