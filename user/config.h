@@ -37,6 +37,10 @@ struct kprof_config {
 	const char *cgroups[KPROF_MAX_CGROUPS];
 	int ncgroups;
 	int cgroup_max_series;
+
+	/* --capabilities.keep: kept after start-up instead of the default. */
+	bool has_caps_keep;
+	uint64_t caps_keep;
 };
 
 #endif /* KPROF_CONFIG_H */
