@@ -24,13 +24,15 @@ BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) 
 CFLAGS     ?= -g -O2
 CFLAGS     += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Iinclude -Iuser -I$(OUTPUT) \
 	-DKPROF_VERSION='"$(VERSION)"' -D_GNU_SOURCE
-LDLIBS     := -lbpf -lelf -lz -lm -lyaml -lcrypt -lmicrohttpd -lpthread
+LDLIBS     := -lbpf -lelf -lz -lm -lyaml -lcrypt -lmicrohttpd -lcap -lpthread
 TEST_LDLIBS := -lcmocka $(LDLIBS)
 
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_NAMES  := $(patsubst bpf/%.bpf.c,%,$(BPF_SRCS))
 SKELS      := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_NAMES))
-LIB_SRCS   := $(filter-out user/main.c,$(wildcard user/*.c))
+# user/symbolize_none.c stands in until a file of user/ implements symbolize.h.
+SYM_IMPL   := $(shell grep -l '^struct symbolizer \*symbolizer_new' $(filter-out user/symbolize_none.c,$(wildcard user/*.c)) 2>/dev/null)
+LIB_SRCS   := $(filter-out user/main.c $(if $(SYM_IMPL),user/symbolize_none.c),$(wildcard user/*.c))
 LIB_OBJS   := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
@@ -102,7 +104,7 @@ setup:
 # The main job: a one-shot profile of this host.
 run: setup
 	$(Q)$(MAKE) --no-print-directory kprof
-	./kprof record -d $(or $(DURATION),10s)
+	./kprof record -d $(or $(DURATION),10s) -o flamegraphs
 
 # The whole suite: unit tests, then integration tests that load the real
 # programs (they report themselves skipped without root).
