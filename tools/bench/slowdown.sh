@@ -20,6 +20,10 @@ slowdown_tools() { # workload
 	done
 	out+=" kprof:all"
 	for c in $cs; do
+		[[ " $COLLECTORS " == *" $c "* && -n ${FLOOR[$c]:-} && " $out " != *" ${FLOOR[$c]} "* ]] &&
+			out+=" ${FLOOR[$c]}"
+	done
+	for c in $cs; do
 		[[ " $COLLECTORS " == *" $c "* ]] || continue
 		for t in ${EQUIV[$c]:-}; do
 			[[ $t == profile ]] && ! tool_available profile && t=perf-record
