@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: MIT
+/* libFuzzer target: the ELF symbol reader on arbitrary bytes. */
+#include <stddef.h>
+#include <stdint.h>
+#include "symbolize_internal.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct elf_syms es;
+	uint64_t v;
+
+	elf_syms_from_mem(data, size, &es);
+	for (unsigned int i = 0; i < es.nseg; i++) {
+		if (elf_offset_to_vaddr(&es, es.seg[i].offset + es.seg[i].filesz / 2, &v)) {
+			const struct sym_entry *e = symtab_find(&es.syms, v);
+
+			if (e && !symtab_name(&es.syms, e)[0] && e->name)
+				__builtin_trap(); /* names are never empty */
+		}
+	}
+	for (size_t i = 0; i < es.syms.n; i++)
+		if (symtab_find(&es.syms, es.syms.e[i].start) == NULL)
+			__builtin_trap(); /* every kept symbol finds itself */
+	elf_syms_free(&es);
+	return 0;
+}
