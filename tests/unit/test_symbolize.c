@@ -5,6 +5,7 @@
  * modules, perf maps, and corrupt inputs of every kind. Expected addresses
  * come from nm, not from the code under test.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -265,6 +267,23 @@ static void test_live_process(void **state)
 	symbolize_user(s, (uint32_t)getpid(), (uint64_t)(uintptr_t)&getpid, &f);
 	assert_non_null(strstr(f.function, "getpid"));
 	assert_non_null(strstr(f.file, "libc"));
+
+	/* The vDSO, from our own copy of it (valgrind hides it). */
+	if (getauxval(AT_SYSINFO_EHDR)) {
+		void *h = dlopen("linux-vdso.so.1", RTLD_LAZY | RTLD_NOLOAD);
+		void *fn = h ? dlsym(h, "__vdso_clock_gettime") : NULL;
+
+		assert_non_null(fn);
+		symbolize_user(s, (uint32_t)getpid(), (uint64_t)(uintptr_t)fn + 1, &f);
+		assert_non_null(strstr(f.function, "clock_gettime"));
+		assert_int_equal(f.sym_offset, 1);
+		assert_string_equal(f.file, "[vdso]");
+	}
+
+	/* Released strings are handed out anew, the same. */
+	symbolizer_release_strings(s);
+	symbolize_user(s, (uint32_t)getpid(), (uint64_t)(uintptr_t)&test_live_process, &f);
+	assert_string_equal(f.function, "test_live_process");
 	symbolizer_free(s);
 }
 
@@ -398,7 +417,19 @@ static void test_gone_process(void **state)
 	symbolize_user(s, 4000, 0x401000, &f);
 	assert_string_equal(f.function, "[unknown]");
 	assert_non_null(strstr(f.file, "no-such-file"));
+	/* No kallsyms at all: frames are [unknown], the mapping is there. */
 	symbolizer_free(s);
+	{
+		struct symbolizer_options o = {.kallsyms_path = "/nonexistent/kallsyms"};
+
+		s = symbolizer_new(&o);
+		assert_non_null(s);
+		symbolize_kernel(s, 0xffffffff81000000ull, &f);
+		assert_string_equal(f.function, "[unknown]");
+		assert_non_null(f.mapping);
+		assert_string_equal(f.mapping->path, "[kernel.kallsyms]");
+		symbolizer_free(s);
+	}
 }
 
 static const char kallsyms_fixture[] = "0000000000000000 A fixed_percpu_data\n"
