@@ -451,12 +451,12 @@ void symbolize_user(struct symbolizer *s, uint32_t pid, uint64_t addr, struct sy
 		return;
 	}
 	switch (m->kind) {
-	case MAP_ANON:
+	case MAPK_ANON:
 		set_mapping(s, out, m, "[jit]", "");
 		if (lookup_perfmap(s, p, addr, out))
 			return;
 		goto out_unknown;
-	case MAP_SPECIAL:
+	case MAPK_SPECIAL:
 		if (strcmp(maps_path(&p->maps, m), "[vdso]")) {
 			set_mapping(s, out, m, maps_path(&p->maps, m), "");
 			goto out_unknown;

@@ -116,9 +116,9 @@ int vdso_syms_load(struct elf_syms *out);
 
 /* ---- /proc/PID/maps (symbolize_maps.c) ---- */
 enum map_kind {
-	MAP_FILE,    /* a file: symbols from its ELF */
-	MAP_ANON,    /* anonymous executable memory: JIT code */
-	MAP_SPECIAL, /* [vdso], [vsyscall], ...: no symbols */
+	MAPK_FILE,    /* a file: symbols from its ELF */
+	MAPK_ANON,    /* anonymous executable memory: JIT code */
+	MAPK_SPECIAL, /* [vdso], [vsyscall], ...: no symbols */
 };
 
 struct map_entry {
