@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -667,6 +668,43 @@ static void test_corrupt_elf(void **state)
 				parse_elf_buf(copy, len);
 			}
 		}
+	}
+
+	/* A huge sparse file whose .symtab claims 96 MiB: skipped, not read. */
+	{
+		Elf64_Ehdr *eh = (Elf64_Ehdr *)copy;
+		Elf64_Shdr *sh = (Elf64_Shdr *)(copy + eh->e_shoff);
+		struct rusage before, after;
+		char huge[128];
+		int fd;
+
+		memcpy(copy, img, len);
+		for (int i = 0; i < eh->e_shnum; i++)
+			if (sh[i].sh_type == SHT_SYMTAB) {
+				sh[i].sh_offset = 1 << 20;
+				sh[i].sh_size = 24u * (4u << 20); /* whole entries */
+			}
+		snprintf(huge, sizeof(huge), "%s/huge.elf", dir);
+		writef(huge, copy, len);
+		assert_int_equal(truncate(huge, 256u << 20), 0);
+		fd = open(huge, O_RDONLY);
+		assert_true(fd >= 0);
+		getrusage(RUSAGE_SELF, &before);
+		{
+			struct elf_syms es;
+
+			assert_int_equal(elf_syms_from_fd(fd, &es), 0);
+			/* .dynsym of a non-PIE executable: no inner_fn. */
+			for (size_t i = 0; i < es.syms.n; i++)
+				assert_string_not_equal(symtab_name(&es.syms, &es.syms.e[i]),
+							"inner_fn");
+			elf_syms_free(&es);
+		}
+		getrusage(RUSAGE_SELF, &after);
+		close(fd);
+		/* ru_maxrss is in KiB. */
+		assert_true(after.ru_maxrss - before.ru_maxrss < 16 * 1024);
+		unlink(huge);
 	}
 
 	/* Through the symbolizer: a corrupt file in a mapping is [unknown]. */
