@@ -229,7 +229,8 @@ static void check_client_side(int family)
 	assert_true(fails && fails->nseries == 0);
 	assert_true(counter(m, "kprof_tcp_resets_total", recv) == 0);
 	assert_true(counter(m, "kprof_tcp_resets_total", sent) == 0);
-	assert_true(counter(m, "kprof_tcp_retransmits_total", no_labels) == 0);
+	/* Retransmits: tcp_retransmits.sh (a loaded host may send a loss probe here). */
+	assert_non_null(find_series(m, "kprof_tcp_retransmits_total", no_labels));
 	model_free(m);
 }
 
@@ -287,7 +288,7 @@ static void test_rtt_rate_limited_per_socket(void **state)
 	assert_true(rtt->hist->count > 4 * N);
 	/* Loopback: well below 1 ms; the max allows for a loaded 2-CPU host. */
 	assert_true(hist_quantile(rtt->hist, 0.9) < 1e-3);
-	assert_true(rtt->hist->max_ns < 10000000);
+	assert_true(rtt->hist->max_ns < 50000000);
 	model_free(m);
 }
 
