@@ -89,9 +89,10 @@ struct {
 	__type(value, __u64);
 } tcp_lost SEC(".maps");
 
+/* Any of --pid, --comm, --cgroup: then only owned sockets count. */
 static __always_inline bool filtering(void)
 {
-	return filter_by_pid || filter_by_comm;
+	return filter_by_pid || filter_by_comm || filter_ncgroups;
 }
 
 static __always_inline void count_lost(__u32 reason)

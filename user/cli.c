@@ -48,7 +48,7 @@ void cli_record_usage(FILE *out)
 		"      --min-block DURATION offcpu collector: ignore blocks shorter (default 1us)\n"
 		"      --tcp-by lport|rport tcp collector: break down by local or remote port\n"
 		"      --tcp-max-ports N    distinct ports kept with --tcp-by; the rest are\n"
-		"                           counted as port=\"other\" (default 32)\n"
+		"                           counted as port=\"other\" (1 to 256, default 32)\n"
 		"      --tcp-rtt-interval DURATION\n"
 		"                           tcp collector: at most one RTT sample per socket\n"
 		"                           per interval (default 10ms)\n"
