@@ -134,7 +134,7 @@ out_other:
  * CLOSE transition is traced the kernel has released its local port (0).
  */
 static __always_inline struct kprof_tcp_stats *stats_of(struct tcp_sk_state *st,
-							 const struct sock_common *skc)
+							const struct sock_common *skc)
 {
 	__u32 slot = 0;
 

@@ -12,7 +12,7 @@
 
 struct xfer {
 	int family;
-	int lfd;	/* bound, not yet listening: the server's socket */
+	int lfd; /* bound, not yet listening: the server's socket */
 	int port;
 	int n;
 	long bytes;
@@ -97,7 +97,8 @@ static void connect_n(void *arg)
 		if (fd < 0 || connect(fd, (struct sockaddr *)&ss, len))
 			_exit(8);
 		for (long left = x->bytes; left > 0;) {
-			ssize_t w = write(fd, buf, left < (long)sizeof(buf) ? left : (long)sizeof(buf));
+			ssize_t w =
+				write(fd, buf, left < (long)sizeof(buf) ? left : (long)sizeof(buf));
 
 			if (w <= 0)
 				_exit(9);
@@ -125,7 +126,7 @@ static void connect_refused(void *arg)
 	}
 }
 
-static const char *const no_labels[] = { NULL };
+static const char *const no_labels[] = {NULL};
 
 static __u64 hist_count(struct model *m, const char *name)
 {
@@ -206,7 +207,7 @@ static struct model *run_pair(int family, enum who filter, __u64 rtt_interval_ns
 
 static void check_client_side(int family)
 {
-	static const char *const recv[] = { "received" }, *const sent[] = { "sent" };
+	static const char *const recv[] = {"received"}, *const sent[] = {"sent"};
 	struct series *conn, *life;
 	struct family *fails;
 	struct model *m;
@@ -294,8 +295,8 @@ static void test_rtt_rate_limited_per_socket(void **state)
 
 static void test_refused_connects(void **state)
 {
-	static const char *const refused[] = { "ECONNREFUSED" };
-	static const char *const recv[] = { "received" }, *const sent[] = { "sent" };
+	static const char *const refused[] = {"ECONNREFUSED"};
+	static const char *const recv[] = {"received"}, *const sent[] = {"sent"};
 	struct kprof_config cfg;
 	struct kprof_error err;
 	struct workload w;
