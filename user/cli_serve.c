@@ -213,9 +213,8 @@ enum cli_result cli_parse_serve(int argc, char **argv, struct serve_config *c,
 			    argv[optind]);
 	if (set_histogram(c, hmin, hmax, res, err))
 		return CLI_ERROR;
-	/* TODO(fleet): remove when the cgroup breakdown and filter exist (as in record). */
-	if (c->kcfg.by_cgroup || c->kcfg.ncgroups)
-		return fail(err, "%s is not implemented yet",
-			    c->kcfg.by_cgroup ? "--by cgroup" : "--cgroup");
+	/* TODO(fleet): remove when the cgroup breakdown exists (as in record). */
+	if (c->kcfg.by_cgroup)
+		return fail(err, "%s is not implemented yet", "--by cgroup");
 	return CLI_OK;
 }
