@@ -24,7 +24,7 @@ BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) 
 CFLAGS     ?= -g -O2
 CFLAGS     += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Iinclude -Iuser -I$(OUTPUT) \
 	-DKPROF_VERSION='"$(VERSION)"' -D_GNU_SOURCE
-LDLIBS     := -lbpf -lelf -lz -lm -lyaml -lcrypt -lmicrohttpd -lpthread
+LDLIBS     := -lbpf -lelf -lz -lm -lyaml -lcrypt -lmicrohttpd -lcap -lpthread
 TEST_LDLIBS := -lcmocka $(LDLIBS)
 
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
@@ -47,7 +47,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all clean run test unit integration setup vmlinux format format-check check-build
+.PHONY: all clean run test unit integration setup vmlinux format format-check check-build bench bench-tools
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -115,6 +115,25 @@ unit: kprof $(UNIT_BINS)
 
 integration: check-build
 	$(Q)tests/run.sh $(INTEG_BINS) $(wildcard tests/integration/*.sh)
+
+# Benchmark (not part of `make test`): kprof next to Debian's libbpf-tools.
+# BENCH_QUICK=1 for a short development run; see docs/bench.md.
+BENCH_BINS := $(patsubst tools/bench/%.c,$(OUTPUT)/bench/%,$(wildcard tools/bench/*.c))
+BENCH_PACKAGES := libbpf-tools linux-perf
+
+$(OUTPUT)/bench:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/bench/%: tools/bench/%.c | $(OUTPUT)/bench
+	$(call msg,BENCH,$@)
+	$(Q)$(CC) -g -O2 -Wall -Wextra -Werror $< -lbpf -lelf -lz -lpthread -o $@
+
+bench-tools: $(BENCH_BINS)
+
+bench:
+	$(Q)KPROF_EXTRA_PACKAGES="$(BENCH_PACKAGES)" tools/setup.sh
+	$(Q)$(MAKE) --no-print-directory kprof bench-tools
+	$(Q)tools/bench/bench.sh
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/$(ARCH)/vmlinux_$(shell uname -r | cut -d. -f1-2).h

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 #include "bpf_util.h"
+#include "caps.h"
 #include "cli.h"
 #include "commands.h"
 #include "parse.h"
@@ -76,6 +77,14 @@ int cmd_record(int argc, char **argv)
 
 	ret = session_start(&session, &cfg, stderr, &err);
 	if (ret) {
+		fprintf(stderr, "kprof: %s\n", err.msg);
+		return EXIT_SYSTEM;
+	}
+	/* Attached: what remains to do needs (almost) no privilege. */
+	ret = caps_drop_except(cfg.has_caps_keep ? cfg.caps_keep : caps_default_keep(&session),
+			       &err);
+	if (ret) {
+		session_stop(&session);
 		fprintf(stderr, "kprof: %s\n", err.msg);
 		return EXIT_SYSTEM;
 	}
