@@ -194,14 +194,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 	(void)version;
 	(void)upload_data;
-	(void)upload_data_size;
 	/*
-	 * Answered on the first call, before any request body: kprof takes no
-	 * body, and libmicrohttpd closes the connection after the response
-	 * rather than read a body nobody wants.
+	 * The first call only announces the request (headers read). Answering
+	 * on the second lets libmicrohttpd keep the connection alive for the
+	 * next scrape. Other methods are answered at once (405 or 404) without
+	 * reading a body (kprof takes none), and the connection is closed.
 	 */
-	*con_cls = &counted_marker;
-	atomic_fetch_add(&s->in_flight, 1);
+	if (!*con_cls) {
+		*con_cls = &counted_marker;
+		atomic_fetch_add(&s->in_flight, 1);
+		if (!strcmp(method, "GET") || !strcmp(method, "HEAD"))
+			return MHD_YES;
+	} else if (*upload_data_size) {
+		*upload_data_size = 0; /* a GET with a body: ignored, never stored */
+		return MHD_YES;
+	}
 	if (!authorized(s, c)) {
 		resp.status = MHD_HTTP_UNAUTHORIZED;
 		resp.content_type = "text/plain; charset=utf-8";
