@@ -30,7 +30,9 @@ TEST_LDLIBS := -lcmocka $(LDLIBS)
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_NAMES  := $(patsubst bpf/%.bpf.c,%,$(BPF_SRCS))
 SKELS      := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_NAMES))
-LIB_SRCS   := $(filter-out user/main.c,$(wildcard user/*.c))
+# user/symbolize_none.c stands in until a file of user/ implements symbolize.h.
+SYM_IMPL   := $(shell grep -l '^struct symbolizer \*symbolizer_new' $(filter-out user/symbolize_none.c,$(wildcard user/*.c)) 2>/dev/null)
+LIB_SRCS   := $(filter-out user/main.c $(if $(SYM_IMPL),user/symbolize_none.c),$(wildcard user/*.c))
 LIB_OBJS   := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
@@ -47,7 +49,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all clean run test unit integration setup vmlinux format format-check check-build
+.PHONY: all clean run test unit integration setup vmlinux format format-check check-build bench bench-tools
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -102,7 +104,7 @@ setup:
 # The main job: a one-shot profile of this host.
 run: setup
 	$(Q)$(MAKE) --no-print-directory kprof
-	./kprof record -d $(or $(DURATION),10s)
+	./kprof record -d $(or $(DURATION),10s) -o flamegraphs
 
 # The whole suite: unit tests, then integration tests that load the real
 # programs (they report themselves skipped without root).
@@ -115,6 +117,25 @@ unit: kprof $(UNIT_BINS)
 
 integration: check-build
 	$(Q)tests/run.sh $(INTEG_BINS) $(wildcard tests/integration/*.sh)
+
+# Benchmark (not part of `make test`): kprof next to Debian's libbpf-tools.
+# BENCH_QUICK=1 for a short development run; see docs/bench.md.
+BENCH_BINS := $(patsubst tools/bench/%.c,$(OUTPUT)/bench/%,$(wildcard tools/bench/*.c))
+BENCH_PACKAGES := libbpf-tools linux-perf
+
+$(OUTPUT)/bench:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/bench/%: tools/bench/%.c | $(OUTPUT)/bench
+	$(call msg,BENCH,$@)
+	$(Q)$(CC) -g -O2 -Wall -Wextra -Werror $< -lbpf -lelf -lz -lpthread -o $@
+
+bench-tools: $(BENCH_BINS)
+
+bench:
+	$(Q)KPROF_EXTRA_PACKAGES="$(BENCH_PACKAGES)" tools/setup.sh
+	$(Q)$(MAKE) --no-print-directory kprof bench-tools
+	$(Q)tools/bench/bench.sh
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/$(ARCH)/vmlinux_$(shell uname -r | cut -d. -f1-2).h

@@ -9,6 +9,9 @@
 #include "cgroup_filter.h"
 #include "cli.h"
 #include "parse.h"
+#include <linux/types.h>
+#include "kprof/hist.h"
+#include "kprof/tcp.h"
 
 void config_defaults(struct kprof_config *cfg)
 {
@@ -18,7 +21,7 @@ void config_defaults(struct kprof_config *cfg)
 	cfg->tcp_by = TCP_BY_NONE;
 	cfg->tcp_max_ports = 32;
 	cfg->tcp_rtt_interval_ns = 10ULL * 1000000ULL;
-	cfg->frequency_hz = 99;
+	cfg->frequency_hz = KPROF_RECORD_FREQUENCY_HZ;
 	cfg->min_block_ns = 1000ULL;
 	cfg->cgroup_max_series = 100;
 }
@@ -140,8 +143,8 @@ int cli_collector_option(int opt, const char *arg, struct kprof_config *cfg,
 			return fail(err, "bad --tcp-by '%s': expected lport or rport", arg);
 		return 0;
 	case OPT_TCP_MAX_PORTS:
-		if (parse_int(arg, 1, 65536, &n))
-			return fail(err, "bad --tcp-max-ports '%s': expected 1 to 65536", arg);
+		if (parse_int(arg, 1, KPROF_TCP_MAX_PORTS, &n))
+			return fail(err, "bad --tcp-max-ports '%s': expected 1 to 256", arg);
 		cfg->tcp_max_ports = (int)n;
 		return 0;
 	case OPT_TCP_RTT_INTERVAL:

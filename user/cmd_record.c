@@ -12,6 +12,7 @@
 #include "parse.h"
 #include "session.h"
 #include "sink.h"
+#include "stack_output.h"
 
 static double now_s(void)
 {
@@ -101,6 +102,13 @@ int cmd_record(int argc, char **argv)
 	}
 	model->duration_s = now_s() - t0;
 	ret = session_collect(&session, model);
+	if (!ret && cfg.output_dir &&
+	    stack_output_write(&session, cfg.output_dir, model->duration_s, stderr, &err)) {
+		session_stop(&session);
+		model_free(model);
+		fprintf(stderr, "kprof: %s\n", err.msg);
+		return EXIT_SYSTEM;
+	}
 	session_stop(&session);
 	if (ret) {
 		fprintf(stderr, "kprof: could not read the collectors' maps: %s\n",

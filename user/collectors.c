@@ -8,10 +8,18 @@
 #include "bpf_util.h"
 #include "collector.h"
 
+extern const struct collector_desc collector_sched;
 extern const struct collector_desc collector_syscall;
+extern const struct collector_desc collector_tcp;
+extern const struct collector_desc collector_cpu;
+extern const struct collector_desc collector_offcpu;
 
 const struct collector_desc *const kprof_collectors[] = {
+	&collector_sched,
 	&collector_syscall,
+	&collector_tcp,
+	&collector_cpu,
+	&collector_offcpu,
 	NULL,
 };
 
@@ -68,7 +76,8 @@ int collector_memory(const struct collector_desc *d, struct collector_memory *me
 	if (!obj)
 		return -errno ? -errno : -EINVAL;
 	bpf_object__for_each_map(map, obj)
-		map_memory(map, mem);
+		if (bpf_map__autocreate(map)) /* maps for other kernels */
+			map_memory(map, mem);
 	d->close_object(state);
 	return 0;
 }

@@ -8,6 +8,14 @@
 #include "kprof/filter.h"
 
 #define KPROF_MAX_COLLECTORS 16
+/*
+ * Default cpu sampling frequency: `record` is short and wants detail; `serve`
+ * runs for ever and must cost next to nothing (it sets frequency_hz to
+ * KPROF_SERVE_FREQUENCY_HZ after config_defaults(), before parsing flags).
+ * Not 100/20: off the timer tick, so sampling does not beat with it.
+ */
+#define KPROF_RECORD_FREQUENCY_HZ 99
+#define KPROF_SERVE_FREQUENCY_HZ 19
 
 struct kprof_config {
 	uint64_t duration_ns;

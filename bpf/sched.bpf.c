@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * sched collector: run-queue latency, off-CPU time and on-CPU slices, from
+ * three BTF-typed tracepoints (no tracefs, no kprobes).
+ *
+ * Cost: one clock read per sched_switch, shared by prev's switch-out and
+ * next's switch-in; one per wakeup. Per event at most two task-storage
+ * lookups and one per-CPU array lookup. No hash operation on 5.11+.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "kprof/hist.h"
+#include "kprof/sched.h"
+#include "hist.bpf.h"
+#include "filter.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+/* include/linux/sched.h; TASK_DEAD has been 0x80 since 4.14. */
+#define TASK_RUNNING 0
+#define TASK_DEAD 0x80
+
+/*
+ * Set by userspace from the running kernel's BTF before load; the verifier
+ * sees them as constants and never looks at the branch not taken, so the
+ * same object loads on kernels with and without the features.
+ */
+/* sched_switch has a prev_state argument (5.18, commit fa2c3254d7cf). */
+const volatile bool has_prev_state = true;
+/* Task-local storage for tracing programs (5.11, commit a10787e6d58c). */
+const volatile bool use_task_storage = true;
+
+/* Start times of one thread; 0 means "not known". */
+struct sched_task {
+	__u64 oncpu_ts;  /* switched in */
+	__u64 wait_ts;   /* became runnable: woken, or preempted */
+	__u64 offcpu_ts; /* switched out blocked */
+};
+
+/*
+ * Task-local storage, not a hash keyed by tid: the lookup is a cache hit on
+ * the task itself, nothing is inserted or deleted per event, and the entry
+ * dies with the thread, so it is bounded by the number of threads and can
+ * never be "full".
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sched_task);
+} sched_task_storage SEC(".maps");
+
+/*
+ * Kernels before 5.11 have no task storage for tracing programs: a bounded,
+ * preallocated hash keyed by tid instead (not created on newer kernels).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, KPROF_SCHED_TASKS_MAX);
+	__type(key, __u32);
+	__type(value, struct sched_task);
+} sched_task_hash SEC(".maps");
+
+/* The three histograms of this CPU in one element: one lookup per event. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct kprof_sched_stats);
+} sched_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, KPROF_SCHED_LOST_REASONS);
+	__type(key, __u32);
+	__type(value, __u64);
+} sched_lost SEC(".maps");
+
+/* task_struct::state before 5.14 (commit 2f064a59a11f renamed it __state). */
+struct task_struct___pre514 {
+	volatile long state;
+} __attribute__((preserve_access_index));
+
+static __always_inline void count_lost(__u32 reason)
+{
+	__u64 *v = bpf_map_lookup_elem(&sched_lost, &reason);
+
+	if (v)
+		(*v)++;
+}
+
+static __always_inline long task_state(struct task_struct *t)
+{
+	if (bpf_core_field_exists(t->__state))
+		return t->__state;
+	return ((struct task_struct___pre514 *)t)->state;
+}
+
+static __always_inline bool task_selected(struct task_struct *t)
+{
+	/* pid 0 is the idle task of each CPU: not a task that waits. */
+	return t->pid && kprof_selected(t->tgid, t->comm);
+}
+
+static __always_inline struct sched_task *task_entry(struct task_struct *t, bool create)
+{
+	static const struct sched_task zero;
+	struct sched_task *e;
+	__u32 tid;
+
+	if (use_task_storage) {
+		e = bpf_task_storage_get(&sched_task_storage, t, 0,
+					 create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+		if (!e && create)
+			count_lost(KPROF_SCHED_LOST_STORAGE);
+		return e;
+	}
+	tid = t->pid;
+	e = bpf_map_lookup_elem(&sched_task_hash, &tid);
+	if (e || !create)
+		return e;
+	bpf_map_update_elem(&sched_task_hash, &tid, &zero, BPF_NOEXIST);
+	e = bpf_map_lookup_elem(&sched_task_hash, &tid);
+	if (!e)
+		count_lost(KPROF_SCHED_LOST_MAP_FULL);
+	return e;
+}
+
+static __always_inline void task_entry_delete(struct task_struct *t)
+{
+	__u32 tid = t->pid;
+
+	if (use_task_storage)
+		bpf_task_storage_delete(&sched_task_storage, t);
+	else
+		bpf_map_delete_elem(&sched_task_hash, &tid);
+}
+
+/* Adds now - *start to a histogram and forgets the start. */
+static __always_inline void account(struct kprof_sched_stats *st, int h, __u64 *start, __u64 now)
+{
+	__u64 ts = *start;
+
+	if (!ts)
+		return;
+	*start = 0;
+	/* A start stamped on another CPU a hair later than now: drop it. */
+	if (ts <= now && st)
+		kprof_hist_add(&st->hist[h], now - ts);
+}
+
+static __always_inline int on_wakeup(struct task_struct *p)
+{
+	struct sched_task *e;
+
+	if (!task_selected(p))
+		return 0;
+	e = task_entry(p, true);
+	if (e)
+		e->wait_ts = bpf_ktime_get_ns();
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(kprof_sched_wakeup, struct task_struct *p)
+{
+	return on_wakeup(p);
+}
+
+SEC("tp_btf/sched_wakeup_new")
+int BPF_PROG(kprof_sched_wakeup_new, struct task_struct *p)
+{
+	return on_wakeup(p);
+}
+
+static __always_inline void switch_out(struct kprof_sched_stats *st, struct task_struct *prev,
+				       bool preempt, long state, __u64 now)
+{
+	bool dead = state & TASK_DEAD;
+	struct sched_task *e;
+
+	/* Never create an entry for a thread on its way out. */
+	e = task_entry(prev, !dead);
+	if (!e)
+		return;
+	account(st, KPROF_SCHED_ONCPU, &e->oncpu_ts, now);
+	if (dead) {
+		/*
+		 * Its very last switch: free the entry here rather than at
+		 * sched_process_exit, which comes earlier, so that switches
+		 * in between cannot create it again.
+		 */
+		task_entry_delete(prev);
+		return;
+	}
+	/* Still on the run queue (as runqlat counts it) or blocked. */
+	if (preempt || state == TASK_RUNNING) {
+		e->wait_ts = now;
+		e->offcpu_ts = 0;
+	} else {
+		e->offcpu_ts = now;
+		e->wait_ts = 0;
+	}
+}
+
+static __always_inline void switch_in(struct kprof_sched_stats *st, struct task_struct *next,
+				      __u64 now)
+{
+	struct sched_task *e = task_entry(next, true);
+
+	if (!e)
+		return;
+	account(st, KPROF_SCHED_RUNQ, &e->wait_ts, now);
+	account(st, KPROF_SCHED_OFFCPU, &e->offcpu_ts, now);
+	e->oncpu_ts = now;
+}
+
+/*
+ * ctx: (bool preempt, task_struct *prev, task_struct *next[, unsigned int
+ * prev_state]). The state argument (5.18+) is what __schedule() saw; before
+ * 5.18 prev's state is read at the tracepoint instead, as runqlat does.
+ */
+SEC("tp_btf/sched_switch")
+int kprof_sched_switch(__u64 *ctx)
+{
+	struct task_struct *prev = (struct task_struct *)ctx[1];
+	struct task_struct *next = (struct task_struct *)ctx[2];
+	bool prev_sel = task_selected(prev), next_sel = task_selected(next);
+	struct kprof_sched_stats *st;
+	__u32 zero = 0;
+	long state;
+	__u64 now;
+
+	if (!prev_sel && !next_sel)
+		return 0;
+	now = bpf_ktime_get_ns();
+	st = bpf_map_lookup_elem(&sched_stats, &zero);
+	if (prev_sel) {
+		if (has_prev_state)
+			state = (unsigned int)ctx[3];
+		else
+			state = task_state(prev);
+		switch_out(st, prev, (bool)ctx[0], state, now);
+	}
+	if (next_sel)
+		switch_in(st, next, now);
+	return 0;
+}

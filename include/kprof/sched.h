@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/* Types shared by bpf/sched.bpf.c and user/collector_sched.c. */
+#ifndef KPROF_SCHED_H
+#define KPROF_SCHED_H
+
+/* The three histograms, one per-CPU array element holding all of them. */
+enum kprof_sched_hist {
+	KPROF_SCHED_RUNQ,   /* runnable (woken or preempted) -> on a CPU */
+	KPROF_SCHED_OFFCPU, /* switched out blocked -> switched back in */
+	KPROF_SCHED_ONCPU,  /* switched in -> switched out */
+	KPROF_SCHED_HISTS,
+};
+
+struct kprof_sched_stats {
+	struct kprof_hist hist[KPROF_SCHED_HISTS];
+};
+
+/*
+ * Threads tracked at once by the hash that stands in for task-local storage
+ * on kernels before 5.11 (where it is the only choice). 10,240 threads as
+ * bcc's runqlat; ~1 MiB. On 5.11+ this map is not created at all.
+ */
+#define KPROF_SCHED_TASKS_MAX 10240
+
+enum kprof_sched_lost {
+	KPROF_SCHED_LOST_STORAGE,  /* task storage could not be had */
+	KPROF_SCHED_LOST_MAP_FULL, /* pre-5.11 hash of start times full */
+	KPROF_SCHED_LOST_REASONS,
+};
+
+#endif /* KPROF_SCHED_H */

@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: MIT
+/* The sched collector in the running kernel, on workloads of known shape. */
+#include <pthread.h>
+#include <sched.h>
+#include <stdint.h>
+#include <sys/resource.h>
+#include <time.h>
+#include "collector_sched.h"
+#include "kprof_test.h"
+
+#define RUNQ "kprof_sched_runqueue_latency_seconds"
+#define OFFCPU "kprof_sched_offcpu_seconds"
+#define ONCPU "kprof_sched_oncpu_seconds"
+
+#define MS 1000000LL
+
+static int64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Burns ns of this thread's CPU time, however often it is preempted. */
+static void burn_cpu(int64_t ns)
+{
+	int64_t end = clock_ns(CLOCK_THREAD_CPUTIME_ID) + ns;
+
+	while (clock_ns(CLOCK_THREAD_CPUTIME_ID) < end)
+		;
+}
+
+/* Spins for ns of wall-clock time. */
+static void spin_wall(int64_t ns)
+{
+	int64_t end = clock_ns(CLOCK_MONOTONIC) + ns;
+
+	while (clock_ns(CLOCK_MONOTONIC) < end)
+		;
+}
+
+static void sleep_ns(int64_t ns)
+{
+	struct timespec ts = { ns / 1000000000LL, ns % 1000000000LL };
+
+	clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
+}
+
+/*
+ * SCHED_FIFO where it works (root): the workload then runs as soon as it is
+ * runnable and is never cut short by the other helpers' builds sharing this
+ * machine, so the durations it makes are the durations kprof must see.
+ */
+static void realtime(void)
+{
+	struct sched_param sp = { .sched_priority = 1 };
+
+	sched_setscheduler(0, SCHED_FIFO, &sp);
+}
+
+#define N_SLEEPS 50
+
+static void ten_ms_sleeps(void *arg)
+{
+	(void)arg;
+	realtime();
+	for (int i = 0; i < N_SLEEPS; i++)
+		sleep_ns(10 * MS);
+}
+
+#define N_SLICES 40
+
+static void five_ms_bursts(void *arg)
+{
+	(void)arg;
+	realtime();
+	for (int i = 0; i < N_SLICES; i++) {
+		burn_cpu(5 * MS);
+		sleep_ns(2 * MS);
+	}
+}
+
+/* 500 ms of CPU in 10 ms bursts; no priority change: preemption is fine. */
+static void half_second_of_cpu(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 50; i++) {
+		burn_cpu(10 * MS);
+		sleep_ns(1 * MS);
+	}
+}
+
+static void *pinned_spinner(void *arg)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(*(int *)arg, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		_exit(5);
+	spin_wall(1000 * MS);
+	return NULL;
+}
+
+/* Two threads spinning 1 s on the same CPU: each waits for the other's slice. */
+static void two_pinned_spinners(void *arg)
+{
+	pthread_t t[2];
+	int cpu = sched_getcpu();
+
+	(void)arg;
+	for (int i = 0; i < 2; i++)
+		if (pthread_create(&t[i], NULL, pinned_spinner, &cpu))
+			_exit(4);
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+}
+
+/* One unpinned thread that works briefly and sleeps: woken onto an idle CPU. */
+#define N_WAKEUPS 200
+static void lone_sleeper(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < N_WAKEUPS; i++) {
+		spin_wall(100000);
+		sleep_ns(1 * MS);
+	}
+}
+
+struct run {
+	struct model *m;
+	/* utime + stime of the workload from /proc/PID/stat, read as a zombie. */
+	double cpu_s;
+};
+
+static double proc_cpu_seconds(pid_t pid)
+{
+	unsigned long long utime = 0, stime = 0;
+	char path[64], buf[1024], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	/* Fields after "(comm)": state is field 3, utime 14, stime 15. */
+	p = strrchr(buf, ')');
+	assert_non_null(p);
+	assert_int_equal(sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+				&utime, &stime),
+			 2);
+	return (double)(utime + stime) / sysconf(_SC_CLK_TCK);
+}
+
+/* Runs fn in a child selected by --pid; f forces a kernel variant if set. */
+static struct run run_sched(void (*fn)(void *), const struct sched_features *f)
+{
+	struct kprof_config cfg;
+	struct kprof_error err;
+	struct sched_features detected;
+	struct collector c;
+	struct workload w;
+	struct run r = { model_new(), 0 };
+	siginfo_t info;
+
+	assert_non_null(r.m);
+	workload_fork(&w, fn, NULL);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.pids[0] = w.pid;
+	cfg.npids = 1;
+	if (!f) {
+		sched_features_detect(&detected);
+		f = &detected;
+	}
+	memset(&c, 0, sizeof(c));
+	c.desc = &collector_sched;
+	if (sched_start_with(&cfg, f, &c.state, &c.obj, &err)) {
+		workload_kill(&w);
+		fail_msg("%s", err.msg);
+	}
+	workload_go(&w);
+	/* Wait for the exit but leave the zombie, whose /proc/PID/stat is final. */
+	assert_int_equal(waitid(P_PID, w.pid, &info, WEXITED | WNOWAIT), 0);
+	assert_int_equal(collector_collect(&c, r.m), 0);
+	r.cpu_s = proc_cpu_seconds(w.pid);
+	collector_stop(&c);
+	workload_wait(&w);
+	return r;
+}
+
+static struct kprof_hist *hist_of(struct model *m, const char *family)
+{
+	struct series *s = find_series(m, family, NULL);
+
+	assert_non_null(s);
+	return s->hist;
+}
+
+/* Events in the buckets holding lo_s up to those holding hi_s, inclusive. */
+static __u64 events_between(const struct kprof_hist *h, double lo_s, double hi_s)
+{
+	int first = hist_slot_of_index(hist_index_of_seconds(lo_s));
+	int last = hist_slot_of_index(hist_index_of_seconds(hi_s));
+	__u64 n = 0;
+
+	for (int slot = first; slot <= last; slot++)
+		n += h->slots[slot];
+	return n;
+}
+
+static void check_ten_ms_sleeps(struct model *m)
+{
+	struct kprof_hist *off = hist_of(m, OFFCPU);
+	double p50 = hist_quantile(off, 0.5);
+	__u64 in_range = events_between(off, 10e-3, 13e-3);
+
+	print_message("off-CPU: %llu events, %llu in the 10-13 ms buckets, p50 %.3f ms, mean %.3f "
+		      "ms, max %.3f ms\n",
+		      (unsigned long long)off->count, (unsigned long long)in_range, p50 * 1e3,
+		      off->sum_ns / 1e6 / off->count, off->max_ns / 1e6);
+	assert_true(in_range >= N_SLEEPS);
+	/*
+	 * p50 is interpolated inside its bucket, (9.25, 11.0] ms for 10 ms
+	 * sleeps, so it may read 9.7 ms when every sleep took 10.1 ms: check
+	 * its bucket, and the exact mean (sum / count) against 10-13 ms.
+	 */
+	assert_true(hist_index_of_seconds(p50) >= hist_index_of_seconds(10e-3));
+	assert_true(hist_index_of_seconds(p50) <= hist_index_of_seconds(13e-3));
+	assert_true(off->sum_ns >= off->count * 10 * MS && off->sum_ns <= off->count * 13 * MS);
+	assert_true(off->max_ns >= 10 * MS);
+	assert_int_equal(hist_total(off), off->count);
+	/* Each sleep ended in a wakeup, so run-queue latency was measured too. */
+	assert_true(hist_of(m, RUNQ)->count >= N_SLEEPS);
+}
+
+static void test_offcpu_sleeps(void **state)
+{
+	struct run r;
+
+	(void)state;
+	REQUIRE_BPF();
+	r = run_sched(ten_ms_sleeps, NULL);
+	check_ten_ms_sleeps(r.m);
+	model_free(r.m);
+}
+
+/*
+ * The code paths of older kernels, forced on this one: prev's state read
+ * from task_struct instead of sched_switch's prev_state argument (before
+ * 5.18), a hash keyed by tid instead of task storage (before 5.11).
+ */
+static void test_offcpu_sleeps_pre_5_11_paths(void **state)
+{
+	const struct sched_features old = { .prev_state_arg = false, .task_storage = false };
+	struct run r;
+
+	(void)state;
+	REQUIRE_BPF();
+	r = run_sched(ten_ms_sleeps, &old);
+	check_ten_ms_sleeps(r.m);
+	model_free(r.m);
+}
+
+static void test_runqueue_pinned_pair_vs_lone_thread(void **state)
+{
+	struct kprof_hist *pair, *lone;
+	double pair_p50, lone_p50;
+	struct run a, b;
+
+	(void)state;
+	REQUIRE_BPF();
+	a = run_sched(two_pinned_spinners, NULL);
+	b = run_sched(lone_sleeper, NULL);
+	pair = hist_of(a.m, RUNQ);
+	lone = hist_of(b.m, RUNQ);
+	pair_p50 = hist_quantile(pair, 0.5);
+	lone_p50 = hist_quantile(lone, 0.5);
+	print_message("run queue: pinned pair %llu events p50 %.3f ms; lone thread %llu events p50 "
+		      "%.1f us\n",
+		      (unsigned long long)pair->count, pair_p50 * 1e3,
+		      (unsigned long long)lone->count, lone_p50 * 1e6);
+	/* 1 s of two spinners sharing a CPU: at least ten slices each way. */
+	assert_true(pair->count >= 20);
+	assert_true(pair_p50 > 0.5e-3);
+	assert_true(lone->count >= N_WAKEUPS);
+	assert_true(lone_p50 < 0.2e-3);
+	assert_true(lone_p50 * 5 < pair_p50);
+	model_free(a.m);
+	model_free(b.m);
+}
+
+static void test_oncpu_slices_of_five_ms(void **state)
+{
+	struct kprof_hist *on;
+	__u64 near;
+	double p50;
+	struct run r;
+
+	(void)state;
+	REQUIRE_BPF();
+	r = run_sched(five_ms_bursts, NULL);
+	on = hist_of(r.m, ONCPU);
+	p50 = hist_quantile(on, 0.5);
+	near = events_between(on, 4.7e-3, 6e-3);
+	print_message("on-CPU: %llu slices, %llu in the 4.7-6 ms buckets, p50 %.3f ms\n",
+		      (unsigned long long)on->count, (unsigned long long)near, p50 * 1e3);
+	assert_true(on->count >= N_SLICES);
+	assert_true(near >= N_SLICES * 9 / 10);
+	assert_true(p50 >= 4.6e-3 && p50 <= 6e-3);
+	model_free(r.m);
+}
+
+static void test_oncpu_total_matches_proc_stat(void **state)
+{
+	double kprof_s, ratio;
+	struct run r;
+
+	(void)state;
+	REQUIRE_BPF();
+	r = run_sched(half_second_of_cpu, NULL);
+	kprof_s = hist_of(r.m, ONCPU)->sum_ns / 1e9;
+	ratio = kprof_s / r.cpu_s;
+	print_message("on-CPU total: kprof %.3f s, /proc/PID/stat utime+stime %.3f s (ratio %.3f)\n",
+		      kprof_s, r.cpu_s, ratio);
+	assert_true(r.cpu_s >= 0.45);
+	assert_true(ratio >= 0.9 && ratio <= 1.1);
+	model_free(r.m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_offcpu_sleeps),
+		cmocka_unit_test(test_offcpu_sleeps_pre_5_11_paths),
+		cmocka_unit_test(test_runqueue_pinned_pair_vs_lone_thread),
+		cmocka_unit_test(test_oncpu_slices_of_five_ms),
+		cmocka_unit_test(test_oncpu_total_matches_proc_stat),
+	};
+	bpf_util_set_verbose(getenv("KPROF_TEST_VERBOSE") != NULL);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

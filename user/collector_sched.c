@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: MIT
+/* Userspace side of the sched collector: pick the kernel's variant, load, read. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "bpf_util.h"
+#include "collector_sched.h"
+#include "kprof/sched.h"
+#include "sched.skel.h"
+
+#define NAME "sched"
+
+/* Parameters of the tracepoint's BTF prototype, after the hidden void *__data. */
+static int tracepoint_nargs(const struct btf *btf, const char *tp)
+{
+	const struct btf_type *t;
+	char name[128];
+	int id;
+
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	id = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF);
+	if (id <= 0)
+		return -ENOENT;
+	t = btf__type_by_id(btf, id);
+	t = t ? btf__type_by_id(btf, t->type) : NULL; /* pointer */
+	t = t && btf_is_ptr(t) ? btf__type_by_id(btf, t->type) : NULL;
+	if (!t || !btf_is_func_proto(t))
+		return -EINVAL;
+	return btf_vlen(t) - 1;
+}
+
+void sched_features_detect(struct sched_features *f)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+
+	/* Without BTF nothing loads anyway; the modern layout is the default. */
+	f->prev_state_arg = !btf || tracepoint_nargs(btf, "sched_switch") >= 4;
+	btf__free(btf);
+	/*
+	 * The map type and its use by tracing programs both came in 5.11. The
+	 * probe needs privilege; unprivileged (kprof list), assume a new kernel.
+	 */
+	f->task_storage = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) != 0;
+}
+
+/* Between open and load: the variant for this kernel, one map of the two. */
+static void configure(struct sched_bpf *skel, const struct sched_features *f)
+{
+	skel->rodata->has_prev_state = f->prev_state_arg;
+	skel->rodata->use_task_storage = f->task_storage;
+	bpf_map__set_autocreate(skel->maps.sched_task_storage, f->task_storage);
+	bpf_map__set_autocreate(skel->maps.sched_task_hash, !f->task_storage);
+}
+
+int sched_start_with(const struct kprof_config *cfg, const struct sched_features *f,
+		     void **state, struct bpf_object **obj, struct kprof_error *err)
+{
+	struct sched_bpf *skel = sched_bpf__open();
+	int ret;
+
+	if (!skel) {
+		ret = -errno;
+		kprof_explain_bpf_error(NAME, "open", ret, err);
+		return ret;
+	}
+	configure(skel, f);
+	KPROF_SET_FILTER_RODATA(skel, cfg);
+	ret = sched_bpf__load(skel);
+	if (ret) {
+		kprof_explain_bpf_error(NAME, "load", ret, err);
+		goto out_destroy;
+	}
+	ret = kprof_filter_fill(bpf_map__fd(skel->maps.filter_pids), cfg);
+	if (ret) {
+		kprof_explain_bpf_error(NAME, "configure", ret, err);
+		goto out_destroy;
+	}
+	ret = sched_bpf__attach(skel);
+	if (ret) {
+		kprof_explain_bpf_error(NAME, "attach", ret, err);
+		goto out_destroy;
+	}
+	*state = skel;
+	*obj = skel->obj;
+	return 0;
+out_destroy:
+	sched_bpf__destroy(skel);
+	return ret;
+}
+
+static int sched_start(const struct kprof_config *cfg, void **state, struct bpf_object **obj,
+		       struct kprof_error *err)
+{
+	struct sched_features f;
+
+	sched_features_detect(&f);
+	return sched_start_with(cfg, &f, state, obj, err);
+}
+
+static const struct {
+	const char *name, *help;
+} families[KPROF_SCHED_HISTS] = {
+	[KPROF_SCHED_RUNQ] = { "kprof_sched_runqueue_latency_seconds",
+			       "Time from becoming runnable (wakeup or preemption) to running "
+			       "on a CPU." },
+	[KPROF_SCHED_OFFCPU] = { "kprof_sched_offcpu_seconds",
+				 "Time from being switched out blocked to being switched back "
+				 "in." },
+	[KPROF_SCHED_ONCPU] = { "kprof_sched_oncpu_seconds",
+				"Time from being switched in to being switched out." },
+};
+
+static const char *const lost_reasons[KPROF_SCHED_LOST_REASONS] = {
+	[KPROF_SCHED_LOST_STORAGE] = "task_storage_unavailable",
+	[KPROF_SCHED_LOST_MAP_FULL] = "task_map_full",
+};
+
+static int sched_collect(void *state, struct model *m)
+{
+	struct sched_bpf *skel = state;
+	int ncpus = kprof_ncpus(), ret;
+	struct kprof_sched_stats *all;
+
+	all = calloc(ncpus, sizeof(*all));
+	if (!all)
+		return -ENOMEM;
+	ret = kprof_array_read(bpf_map__fd(skel->maps.sched_stats), 1, all, sizeof(*all), true);
+	for (int h = 0; !ret && h < KPROF_SCHED_HISTS; h++) {
+		struct family *f = model_family(m, NAME, families[h].name, families[h].help,
+						FAMILY_HISTOGRAM, 0, NULL);
+		struct series *s = f ? family_series(f, NULL) : NULL;
+
+		if (!s) {
+			ret = -ENOMEM;
+			break;
+		}
+		for (int cpu = 0; cpu < ncpus; cpu++)
+			hist_merge(s->hist, &all[cpu].hist[h]);
+	}
+	free(all);
+	if (!ret)
+		ret = kprof_collect_lost(m, NAME, bpf_map__fd(skel->maps.sched_lost), lost_reasons,
+					 KPROF_SCHED_LOST_REASONS);
+	return ret;
+}
+
+static void sched_stop(void *state)
+{
+	sched_bpf__destroy(state);
+}
+
+static struct bpf_object *sched_open_object(void **state)
+{
+	struct sched_bpf *skel = sched_bpf__open();
+	struct sched_features f;
+
+	*state = skel;
+	if (!skel)
+		return NULL;
+	sched_features_detect(&f);
+	configure(skel, &f);
+	return skel->obj;
+}
+
+static const char *const tracepoints[] = { "sched_wakeup", "sched_wakeup_new", "sched_switch",
+					   NULL };
+
+const struct collector_desc collector_sched = {
+	.name = NAME,
+	.summary = "run-queue latency, off-CPU time and on-CPU slices of every thread",
+	.tracepoints = tracepoints,
+	.start = sched_start,
+	.collect = sched_collect,
+	.stop = sched_stop,
+	.open_object = sched_open_object,
+	.close_object = sched_stop,
+};
