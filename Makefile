@@ -24,7 +24,7 @@ BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) 
 CFLAGS     ?= -g -O2
 CFLAGS     += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Iinclude -Iuser -I$(OUTPUT) \
 	-DKPROF_VERSION='"$(VERSION)"' -D_GNU_SOURCE
-LDLIBS     := -lbpf -lelf -lz -lm -lyaml -lcrypt -lmicrohttpd -lcap -lpthread
+LDLIBS     := -lbpf -lelf -lz -lm -lyaml -lcrypt -lmicrohttpd -lgnutls -lcap -lpthread
 TEST_LDLIBS := -lcmocka $(LDLIBS)
 
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
