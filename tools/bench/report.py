@@ -98,9 +98,10 @@ def slowdown_table(d):
         if tool == "none":
             continue
         rows.append([w, tool.replace("+", " "), summary(m.get("ratio", [])),
-                     fmt(med(m.get("ops", [])) or 0), fmt(med(base.get(w, [])) or 0)])
+                     fmt(med(m.get("ops", [])) or 0), fmt(med(base.get(w, [])) or 0),
+                     str(len(m.get("stats_on", [])))])
     return table(["workload", "tool", "paired ratio (median, min–max, pairs)", "ops/s with tool (median)",
-                  "ops/s without (median, all pairs)"], rows)
+                  "ops/s without (median, all pairs)", "pairs with BPF stats on (another process)"], rows)
 
 
 def footprint_table(d):
