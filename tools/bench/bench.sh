@@ -7,7 +7,7 @@
 #
 # Environment: BENCH_QUICK=1 (short runs, for development), BENCH_RUNS=N,
 # BENCH_SECTIONS="cost slowdown footprint scrape", BENCH_WORKLOADS="pipe syscall
-# tcp" (slowdown), BENCH_OUT=dir.
+# tcp" (slowdown), BENCH_COLLECTORS="syscall ..." (a subset), BENCH_OUT=dir.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -63,6 +63,11 @@ trap 'exit 130' INT TERM
 
 COLLECTORS=$(supported_collectors | tr '\n' ' ')
 COLLECTORS=${COLLECTORS% }
+if [[ -n ${BENCH_COLLECTORS:-} ]]; then
+	only=""
+	for c in $BENCH_COLLECTORS; do [[ " $COLLECTORS " == *" $c "* ]] && only+=" $c"; done
+	COLLECTORS=${only# }
+fi
 for c in $KNOWN_COLLECTORS; do
 	if [[ " $COLLECTORS " != *" $c "* ]]; then
 		if all_collectors | grep -qx "$c"; then
