@@ -139,11 +139,16 @@ static void two_pinned_spinners(void *arg)
 		pthread_join(t[i], NULL);
 }
 
-/* One unpinned thread that works briefly and sleeps: woken onto an idle CPU. */
+/*
+ * One unpinned thread that works briefly and sleeps, under the pair's policy
+ * (SCHED_RR, priority 1) so that the only difference is the competition:
+ * at nice 0 its p50 reached 0.46 ms while other helpers loaded this machine.
+ */
 #define N_WAKEUPS 200
 static void lone_sleeper(void *arg)
 {
 	(void)arg;
+	realtime(SCHED_RR);
 	for (int i = 0; i < N_WAKEUPS; i++) {
 		spin_wall(100000);
 		sleep_ns(1 * MS);
@@ -345,8 +350,12 @@ static void test_runqueue_pinned_pair_vs_lone_thread(void **state)
 	assert_true(pair->count >= 500);
 	assert_true(pair->sum_ns >= 1500 * MS);
 	assert_true(pair_p50 > 0.5e-3);
-	assert_true(lone->count >= N_WAKEUPS);
-	assert_true(lone_p50 < 0.2e-3);
+	/*
+	 * One wait per sleep, less the rare sleep whose timer fires before
+	 * the thread got off the CPU (it is then never switched out).
+	 */
+	assert_true(lone->count >= N_WAKEUPS * 9 / 10);
+	assert_true(lone_p50 < 0.1e-3);
 	assert_true(lone_p50 * 5 < pair_p50);
 	model_free(a.m);
 	model_free(b.m);
