@@ -24,7 +24,7 @@ BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) 
 CFLAGS     ?= -g -O2
 CFLAGS     += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Iinclude -Iuser -I$(OUTPUT) \
 	-DKPROF_VERSION='"$(VERSION)"' -D_GNU_SOURCE
-LDLIBS     := -lbpf -lelf -lz -lm -lyaml -lcrypt -lmicrohttpd -lpthread
+LDLIBS     := -lbpf -lelf -lz -lm -lyaml -lcrypt -lmicrohttpd -lgnutls -lcap -lpthread
 TEST_LDLIBS := -lcmocka $(LDLIBS)
 
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
@@ -47,7 +47,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all clean run test unit integration setup vmlinux format format-check check-build
+.PHONY: all clean run test unit integration setup vmlinux format format-check check-build bench bench-tools fuzz
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -94,6 +94,23 @@ $(OUTPUT)/tests/helpers/%: tests/helpers/%.c | $(OUTPUT)/tests/helpers
 	$(call msg,HELPER,$@)
 	$(Q)$(CC) -g -O1 -fno-omit-frame-pointer -fno-inline -Wall -Wextra -Werror $< -lpthread -o $@
 
+# libFuzzer targets for the parsers of untrusted files (tests/fuzz/, kept out
+# of the main build): only the parser sources, built with clang's sanitizers.
+FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_LIB   := $(addprefix user/symbolize_,elf.c table.c lines.c maps.c perfmap.c kallsyms.c)
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-Wall -Wextra -Werror -Iuser -D_GNU_SOURCE
+
+fuzz: $(FUZZ_BINS)
+
+$(OUTPUT)/fuzz:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB) user/symbolize_internal.h | $(OUTPUT)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) $< $(FUZZ_LIB) -lelf -o $@
+
 check-build: kprof $(UNIT_BINS) $(INTEG_BINS) $(HELPER_BINS)
 
 setup:
@@ -102,7 +119,7 @@ setup:
 # The main job: a one-shot profile of this host.
 run: setup
 	$(Q)$(MAKE) --no-print-directory kprof
-	./kprof record -d $(or $(DURATION),10s)
+	./kprof record -d $(or $(DURATION),10s) -o flamegraphs
 
 # The whole suite: unit tests, then integration tests that load the real
 # programs (they report themselves skipped without root).
@@ -115,6 +132,25 @@ unit: kprof $(UNIT_BINS)
 
 integration: check-build
 	$(Q)tests/run.sh $(INTEG_BINS) $(wildcard tests/integration/*.sh)
+
+# Benchmark (not part of `make test`): kprof next to Debian's libbpf-tools.
+# BENCH_QUICK=1 for a short development run; see docs/bench.md.
+BENCH_BINS := $(patsubst tools/bench/%.c,$(OUTPUT)/bench/%,$(wildcard tools/bench/*.c))
+BENCH_PACKAGES := libbpf-tools linux-perf
+
+$(OUTPUT)/bench:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/bench/%: tools/bench/%.c | $(OUTPUT)/bench
+	$(call msg,BENCH,$@)
+	$(Q)$(CC) -g -O2 -Wall -Wextra -Werror $< -lbpf -lelf -lz -lpthread -o $@
+
+bench-tools: $(BENCH_BINS)
+
+bench:
+	$(Q)KPROF_EXTRA_PACKAGES="$(BENCH_PACKAGES)" tools/setup.sh
+	$(Q)$(MAKE) --no-print-directory kprof bench-tools
+	$(Q)tools/bench/bench.sh
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/$(ARCH)/vmlinux_$(shell uname -r | cut -d. -f1-2).h

@@ -104,7 +104,11 @@ int kprof_percpu_lookup(int fd, const void *key, void *values, size_t value_size
 
 int kprof_filter_fill(int map_fd, const struct kprof_config *cfg)
 {
+	int ret = cgroup_filter_take_error();
 	__u8 one = 1;
+
+	if (ret)
+		return ret;
 
 	for (int i = 0; i < cfg->npids; i++) {
 		__u32 pid = cfg->pids[i];

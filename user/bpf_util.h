@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <unistd.h>
 #include "collector.h"
+#include "cgroup_filter.h"
 #include "config.h"
 
 /* libbpf logs only with --verbose; otherwise errors reach users as sentences. */
@@ -32,7 +33,10 @@ int kprof_percpu_lookup(int fd, const void *key, void *values, size_t value_size
  */
 int kprof_array_read(int fd, __u32 n, void *values, size_t value_size, bool percpu);
 
-/* Fills the filter_pids map of a loaded object from the config. */
+/*
+ * Fills the filter_pids map of a loaded object from the config; returns the
+ * error KPROF_SET_FILTER_RODATA met preparing the --cgroup filter, if any.
+ */
 int kprof_filter_fill(int map_fd, const struct kprof_config *cfg);
 
 /*
@@ -42,13 +46,19 @@ int kprof_filter_fill(int map_fd, const struct kprof_config *cfg);
 int kprof_collect_lost(struct model *m, const char *collector, int fd,
 		       const char *const *reasons, int nreasons);
 
-/* Sets the filter tunables of a skeleton between open and load. */
+/*
+ * Sets the filter tunables of a skeleton between open and load, and gives
+ * its filter_cgroups map the --cgroup cgroups (errors surface in
+ * kprof_filter_fill(), called after load).
+ */
 #define KPROF_SET_FILTER_RODATA(skel, cfg)                                                        \
 	do {                                                                                      \
 		(skel)->rodata->filter_by_pid = (cfg)->npids > 0;                                \
 		(skel)->rodata->self_tgid = getpid();                                             \
 		(skel)->rodata->filter_by_comm = (cfg)->has_comm;                                \
 		memcpy((void *)(skel)->rodata->filter_comm, (cfg)->comm, KPROF_COMM_LEN);       \
+		(skel)->rodata->filter_ncgroups = cgroup_filter_prepare(                          \
+			(skel)->obj, (cfg), (__u64 *)(skel)->rodata->filter_cgroup_ids);          \
 	} while (0)
 
 #endif /* KPROF_BPF_UTIL_H */

@@ -5,8 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "caps.h"
+#include "cgroup_filter.h"
 #include "cli.h"
 #include "parse.h"
+#include <linux/types.h>
+#include "kprof/hist.h"
+#include "kprof/tcp.h"
 
 void config_defaults(struct kprof_config *cfg)
 {
@@ -16,7 +21,7 @@ void config_defaults(struct kprof_config *cfg)
 	cfg->tcp_by = TCP_BY_NONE;
 	cfg->tcp_max_ports = 32;
 	cfg->tcp_rtt_interval_ns = 10ULL * 1000000ULL;
-	cfg->frequency_hz = 99;
+	cfg->frequency_hz = KPROF_RECORD_FREQUENCY_HZ;
 	cfg->min_block_ns = 1000ULL;
 	cfg->cgroup_max_series = 100;
 }
@@ -43,7 +48,7 @@ void cli_record_usage(FILE *out)
 		"      --min-block DURATION offcpu collector: ignore blocks shorter (default 1us)\n"
 		"      --tcp-by lport|rport tcp collector: break down by local or remote port\n"
 		"      --tcp-max-ports N    distinct ports kept with --tcp-by; the rest are\n"
-		"                           counted as port=\"other\" (default 32)\n"
+		"                           counted as port=\"other\" (1 to 256, default 32)\n"
 		"      --tcp-rtt-interval DURATION\n"
 		"                           tcp collector: at most one RTT sample per socket\n"
 		"                           per interval (default 10ms)\n"
@@ -52,6 +57,10 @@ void cli_record_usage(FILE *out)
 		"                           (repeatable, up to %d)\n"
 		"      --cgroup.max-series N  distinct cgroups kept per family with --by cgroup;\n"
 		"                           the rest become cgroup=\"other\" (default 100)\n"
+		"      --capabilities.keep LIST\n"
+		"                           capabilities kept once attached (default: none, or\n"
+		"                           CAP_SYS_PTRACE,CAP_DAC_READ_SEARCH,CAP_SYSLOG with\n"
+		"                           the cpu or offcpu collector); none or all also work\n"
 		"  -v, --verbose            show libbpf's and the verifier's messages\n"
 		"  -h, --help               this text\n",
 		KPROF_MAX_PIDS, KPROF_COMM_LEN - 1, KPROF_MAX_CGROUPS);
@@ -109,6 +118,17 @@ static int add_pid(struct kprof_config *cfg, const char *arg, struct kprof_error
 }
 
 
+/* "0", "0s", "0.0ms": parse_duration() refuses 0, which here means "no limit". */
+static bool is_zero_duration(const char *s)
+{
+	size_t n = strspn(s, "0.");
+
+	if (!n || s[0] == '.' || strspn(s, "0") == 0)
+		return false;
+	s += n;
+	return !*s || !strcmp(s, "s") || !strcmp(s, "ms") || !strcmp(s, "us") || !strcmp(s, "ns");
+}
+
 /* Flags shared by `record` and `serve` that only set collector options. */
 int cli_collector_option(int opt, const char *arg, struct kprof_config *cfg,
 			 struct kprof_error *err)
@@ -134,12 +154,14 @@ int cli_collector_option(int opt, const char *arg, struct kprof_config *cfg,
 			return fail(err, "bad --tcp-by '%s': expected lport or rport", arg);
 		return 0;
 	case OPT_TCP_MAX_PORTS:
-		if (parse_int(arg, 1, 65536, &n))
-			return fail(err, "bad --tcp-max-ports '%s': expected 1 to 65536", arg);
+		if (parse_int(arg, 1, KPROF_TCP_MAX_PORTS, &n))
+			return fail(err, "bad --tcp-max-ports '%s': expected 1 to 256", arg);
 		cfg->tcp_max_ports = (int)n;
 		return 0;
 	case OPT_TCP_RTT_INTERVAL:
-		if (parse_duration(arg, &cfg->tcp_rtt_interval_ns))
+		if (is_zero_duration(arg))
+			cfg->tcp_rtt_interval_ns = 0;
+		else if (parse_duration(arg, &cfg->tcp_rtt_interval_ns))
 			return fail(err, "bad --tcp-rtt-interval '%s': expected e.g. 10ms or 0s", arg);
 		return 0;
 	case OPT_BY:
@@ -151,6 +173,8 @@ int cli_collector_option(int opt, const char *arg, struct kprof_config *cfg,
 		if (arg[0] != '/' || strlen(arg) >= 4096)
 			return fail(err, "bad --cgroup '%s': expected a cgroup v2 path such as /system.slice",
 				    arg);
+		if (cgroup_filter_check(arg, err))
+			return CLI_ERROR;
 		if (cfg->ncgroups >= KPROF_MAX_CGROUPS) {
 			snprintf(err->msg, sizeof(err->msg), "at most %d --cgroup flags",
 				 KPROF_MAX_CGROUPS);
@@ -167,6 +191,9 @@ int cli_collector_option(int opt, const char *arg, struct kprof_config *cfg,
 	return fail(err, "internal error: unknown collector option for '%s'", arg);
 }
 
+/* record's own long option beyond the shared ones. */
+#define OPT_CAPS_KEEP OPT_COMMAND_SPECIFIC
+
 enum cli_result cli_parse_record(int argc, char **argv, struct kprof_config *cfg,
 				 struct kprof_error *err)
 {
@@ -180,6 +207,7 @@ enum cli_result cli_parse_record(int argc, char **argv, struct kprof_config *cfg
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "capabilities.keep", required_argument, NULL, OPT_CAPS_KEEP },
 		KPROF_COLLECTOR_OPTIONS,
 		{ 0 },
 	};
@@ -229,6 +257,11 @@ enum cli_result cli_parse_record(int argc, char **argv, struct kprof_config *cfg
 				return fail(err, "bad --output '%s': expected a directory", optarg);
 			cfg->output_dir = optarg;
 			break;
+		case OPT_CAPS_KEEP:
+			if (caps_parse_keep(optarg, &cfg->caps_keep, err))
+				return CLI_ERROR;
+			cfg->has_caps_keep = true;
+			break;
 		case 'F':
 		case OPT_MIN_BLOCK ... OPT_CGROUP_MAX_SERIES:
 			if (cli_collector_option(c, optarg, cfg, err))
@@ -247,8 +280,8 @@ enum cli_result cli_parse_record(int argc, char **argv, struct kprof_config *cfg
 	if (optind < argc)
 		return fail(err, "unexpected argument '%s'; see `kprof record --help`",
 			    argv[optind]);
-	/* TODO(fleet): remove when the cgroup breakdown and filter exist. */
-	if (cfg->by_cgroup || cfg->ncgroups)
-		return fail(err, "%s is not implemented yet", cfg->by_cgroup ? "--by cgroup" : "--cgroup");
+	/* TODO(fleet): remove when the cgroup breakdown exists (docs/fleet.md). */
+	if (cfg->by_cgroup)
+		return fail(err, "%s is not implemented yet", "--by cgroup");
 	return CLI_OK;
 }

@@ -6,11 +6,13 @@
 #include <string.h>
 #include <time.h>
 #include "bpf_util.h"
+#include "caps.h"
 #include "cli.h"
 #include "commands.h"
 #include "parse.h"
 #include "session.h"
 #include "sink.h"
+#include "stack_output.h"
 
 static double now_s(void)
 {
@@ -78,6 +80,14 @@ int cmd_record(int argc, char **argv)
 		fprintf(stderr, "kprof: %s\n", err.msg);
 		return EXIT_SYSTEM;
 	}
+	/* Attached: what remains to do needs (almost) no privilege. */
+	ret = caps_drop_except(cfg.has_caps_keep ? cfg.caps_keep : caps_default_keep(&session),
+			       &err);
+	if (ret) {
+		session_stop(&session);
+		fprintf(stderr, "kprof: %s\n", err.msg);
+		return EXIT_SYSTEM;
+	}
 	session_names(&session, names, sizeof(names));
 	format_duration(cfg.duration_ns / 1e9, dbuf, sizeof(dbuf));
 	fprintf(stderr, "kprof: recording %s for %s (Ctrl-C to stop early)\n", names, dbuf);
@@ -92,6 +102,13 @@ int cmd_record(int argc, char **argv)
 	}
 	model->duration_s = now_s() - t0;
 	ret = session_collect(&session, model);
+	if (!ret && cfg.output_dir &&
+	    stack_output_write(&session, cfg.output_dir, model->duration_s, stderr, &err)) {
+		session_stop(&session);
+		model_free(model);
+		fprintf(stderr, "kprof: %s\n", err.msg);
+		return EXIT_SYSTEM;
+	}
 	session_stop(&session);
 	if (ret) {
 		fprintf(stderr, "kprof: could not read the collectors' maps: %s\n",

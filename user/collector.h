@@ -14,6 +14,7 @@
 #include "model.h"
 
 struct bpf_object;
+struct stack_profile;
 
 /* Why something failed, as one sentence a user can act on. */
 struct kprof_error {
@@ -34,6 +35,11 @@ struct collector_desc {
 	/* Opens the BPF object without loading it, to size its maps. */
 	struct bpf_object *(*open_object)(void **state);
 	void (*close_object)(void *state);
+	/*
+	 * Stack collectors only (NULL for the others): adds the stacks counted
+	 * since start to p, and sets its kind and period. 0 or -errno.
+	 */
+	int (*collect_stacks)(void *state, struct stack_profile *p);
 };
 
 /* A started collector. */

@@ -10,10 +10,16 @@
 
 extern const struct collector_desc collector_sched;
 extern const struct collector_desc collector_syscall;
+extern const struct collector_desc collector_tcp;
+extern const struct collector_desc collector_cpu;
+extern const struct collector_desc collector_offcpu;
 
 const struct collector_desc *const kprof_collectors[] = {
 	&collector_sched,
 	&collector_syscall,
+	&collector_tcp,
+	&collector_cpu,
+	&collector_offcpu,
 	NULL,
 };
 

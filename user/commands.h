@@ -5,5 +5,6 @@
 
 int cmd_record(int argc, char **argv);
 int cmd_list(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 #endif /* KPROF_COMMANDS_H */

@@ -8,7 +8,14 @@
 #include "kprof/filter.h"
 
 #define KPROF_MAX_COLLECTORS 16
-#define KPROF_MAX_CGROUPS 16
+/*
+ * Default cpu sampling frequency: `record` is short and wants detail; `serve`
+ * runs for ever and must cost next to nothing (it sets frequency_hz to
+ * KPROF_SERVE_FREQUENCY_HZ after config_defaults(), before parsing flags).
+ * Not 100/20: off the timer tick, so sampling does not beat with it.
+ */
+#define KPROF_RECORD_FREQUENCY_HZ 99
+#define KPROF_SERVE_FREQUENCY_HZ 19
 
 struct kprof_config {
 	uint64_t duration_ns;
@@ -38,6 +45,10 @@ struct kprof_config {
 	const char *cgroups[KPROF_MAX_CGROUPS];
 	int ncgroups;
 	int cgroup_max_series;
+
+	/* --capabilities.keep: kept after start-up instead of the default. */
+	bool has_caps_keep;
+	uint64_t caps_keep;
 };
 
 #endif /* KPROF_CONFIG_H */

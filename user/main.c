@@ -13,6 +13,7 @@ static void usage(FILE *out)
 		     "\n"
 		     "Commands:\n"
 		     "  record    attach the collectors for a while, then print histograms\n"
+		     "  serve     keep the collectors attached and serve Prometheus metrics\n"
 		     "  list      list the collectors and whether this kernel supports them\n"
 		     "  version   print the version\n"
 		     "\n"
@@ -37,6 +38,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "record"))
 		return cmd_record(argc - 1, argv + 1);
+	if (!strcmp(cmd, "serve"))
+		return cmd_serve(argc - 1, argv + 1);
 	if (!strcmp(cmd, "list"))
 		return cmd_list(argc - 1, argv + 1);
 	fprintf(stderr, "kprof: unknown command '%s'; see `kprof --help`\n", cmd);
