@@ -6,7 +6,8 @@
 # the tables' notes. Writes bench/results-<date>.md and bench/latest.md.
 #
 # Environment: BENCH_QUICK=1 (short runs, for development), BENCH_RUNS=N,
-# BENCH_SECTIONS="cost slowdown footprint scrape", BENCH_OUT=dir.
+# BENCH_SECTIONS="cost slowdown footprint scrape", BENCH_WORKLOADS="pipe syscall
+# tcp" (slowdown), BENCH_OUT=dir.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
