@@ -213,7 +213,13 @@ static int collect_stats(struct tcp_collector *c, struct model *m)
 	struct family *f[F_NFAMILIES];
 	char(*names)[8];
 
+	/*
+	 * model_family() may move the families made before it (the model grows
+	 * its array): a second pass finds all five in place and moves nothing.
+	 */
 	ret = make_families(c, m, f);
+	if (!ret)
+		ret = make_families(c, m, f);
 	if (ret)
 		return ret;
 	names = calloc(c->nslots, sizeof(*names));
