@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 #include "symbolize.h"
 #include "symbolize_internal.h"
@@ -21,6 +22,9 @@
 #define PROC_BUCKETS	 1024
 #define MAX_PROCS	 16384 /* forget them all past this: bounded memory */
 #define INTERN_MAX_BYTES (64u << 20)
+/* Modules and BPF programs come and go: kallsyms older than this is read
+ * again when the caller releases the strings (names point into it). */
+#define KALLSYMS_MAX_AGE_S 300u
 
 static const char UNKNOWN[] = "[unknown]";
 
@@ -44,6 +48,8 @@ struct symbolizer {
 	char proc_root[256], kallsyms_path[256], perf_map_dir[256];
 	struct kallsyms ksyms;
 	bool ksyms_tried;
+	time_t ksyms_loaded;
+	unsigned int ksyms_max_age;
 	struct sym_mapping kmapping;
 	struct proc *procs[PROC_BUCKETS];
 	size_t nprocs;
@@ -73,6 +79,8 @@ struct symbolizer *symbolizer_new(const struct symbolizer_options *opt)
 		opt && opt->cache_max_files ? opt->cache_max_files : SYMBOLIZER_CACHE_FILES,
 		opt && opt->cache_max_bytes ? opt->cache_max_bytes : SYMBOLIZER_CACHE_BYTES);
 	s->intern = intern_new(INTERN_MAX_BYTES);
+	s->ksyms_max_age =
+		opt && opt->kallsyms_max_age_s ? opt->kallsyms_max_age_s : KALLSYMS_MAX_AGE_S;
 	if (!s->files || !s->intern) {
 		symbolizer_free(s);
 		return NULL;
@@ -113,9 +121,21 @@ void symbolizer_free(struct symbolizer *s)
 	free(s);
 }
 
+static time_t now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
 void symbolizer_release_strings(struct symbolizer *s)
 {
 	intern_reset(s->intern);
+	if (s->ksyms_tried && now_s() - s->ksyms_loaded >= (time_t)s->ksyms_max_age) {
+		kallsyms_free(&s->ksyms);
+		s->ksyms_tried = false;
+	}
 }
 
 void symbolizer_get_stats(const struct symbolizer *s, struct symbolizer_stats *out)
@@ -489,6 +509,7 @@ static void load_kallsyms(struct symbolizer *s)
 	int fd;
 
 	s->ksyms_tried = true;
+	s->ksyms_loaded = now_s();
 	/* Without symbols (no privilege) the mapping covers everything. */
 	s->kmapping = (struct sym_mapping){
 		.limit = UINT64_MAX, .path = "[kernel.kallsyms]", .build_id = ""};

@@ -488,6 +488,25 @@ static void test_kallsyms(void **state)
 	assert_non_null(f.mapping);
 	assert_string_equal(f.mapping->path, "[kernel.kallsyms]");
 	symbolizer_free(s);
+
+	/* A module loaded later: seen once kallsyms is old enough to reread. */
+	{
+		char ksyms[128];
+		struct symbolizer_options o = {.kallsyms_path = ksyms, .kallsyms_max_age_s = 1};
+
+		snprintf(ksyms, sizeof(ksyms), "%s/kallsyms", dir);
+		s = symbolizer_new(&o);
+		assert_non_null(s);
+		expect_kernel(s, 0xffffffffc0100000ull, "[unknown]", "[kernel.kallsyms]", 0);
+		writes(p, "ffffffffc0100000 t late_fn\t[latemod]\n");
+		symbolizer_release_strings(s); /* too young: kept */
+		expect_kernel(s, 0xffffffffc0100000ull, "[unknown]", "[kernel.kallsyms]", 0);
+		sleep(1);
+		symbolizer_release_strings(s);
+		expect_kernel(s, 0xffffffffc0100004ull, "late_fn", "[latemod]", 4);
+		symbolizer_free(s);
+		writes(p, kallsyms_fixture);
+	}
 }
 
 /* The real /proc/kallsyms, when this user may see addresses. */
