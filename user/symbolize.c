@@ -337,7 +337,41 @@ static void load_perfmap(struct symbolizer *s, struct proc *p)
 	close(fd);
 }
 
-static struct elf_syms *parse_file(struct symbolizer *s, int fd, const struct file_key *k)
+/*
+ * A stripped file's full symbol table from its separate debug file
+ * (Debian's -dbgsym packages), named by build id: first in the process's
+ * root, then on the host, which holds the same binary if the id matches.
+ */
+static void add_debug_symbols(struct symbolizer *s, uint32_t pid, struct elf_syms *es)
+{
+	char path[128];
+	struct elf_syms dbg;
+	int fd;
+
+	if (es->has_symtab || strlen(es->build_id) < 4)
+		return;
+	snprintf(path, sizeof(path), "/usr/lib/debug/.build-id/%.2s/%s.debug", es->build_id,
+		 es->build_id + 2);
+	fd = open_in_root(s, pid, path);
+	if (fd < 0)
+		fd = open_regular(AT_FDCWD, path, false);
+	if (fd < 0)
+		return;
+	s->stats.debug_files++;
+	if (!elf_syms_from_fd(fd, &dbg) && dbg.syms.n > es->syms.n) {
+		/* Same code, same addresses: its symbols, our segments. */
+		struct sym_table t = es->syms;
+
+		es->syms = dbg.syms;
+		dbg.syms = t;
+		es->has_symtab = true;
+	}
+	elf_syms_free(&dbg);
+	close(fd);
+}
+
+static struct elf_syms *parse_file(struct symbolizer *s, uint32_t pid, int fd,
+				   const struct file_key *k)
 {
 	struct elf_syms *es = malloc(sizeof(*es));
 
@@ -346,7 +380,8 @@ static struct elf_syms *parse_file(struct symbolizer *s, int fd, const struct fi
 	s->stats.elf_parses++;
 	/* A file that does not parse is cached too, empty: it is not read
 	 * again for every frame. */
-	elf_syms_from_fd(fd, es);
+	if (!elf_syms_from_fd(fd, es))
+		add_debug_symbols(s, pid, es);
 	return fcache_put(s->files, k, es);
 }
 
@@ -407,7 +442,7 @@ static struct elf_syms *file_syms(struct symbolizer *s, struct proc *p, size_t i
 	if (es)
 		s->stats.elf_cache_hits++;
 	else
-		es = parse_file(s, fd, &st->key);
+		es = parse_file(s, p->pid, fd, &st->key);
 	close(fd);
 	return es;
 }

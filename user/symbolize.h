@@ -65,6 +65,7 @@ struct symbolizer_stats {
 	uint64_t cache_bytes;	 /* their size, estimated */
 	uint64_t maps_reads;	 /* /proc/PID/maps files read */
 	uint64_t perf_map_reads; /* perf-PID.map files read */
+	uint64_t debug_files;	 /* separate debug files read (by build id) */
 	uint64_t unknown_frames; /* frames answered "[unknown]" */
 	uint64_t interned_bytes; /* strings and mappings handed out */
 };

@@ -169,6 +169,8 @@ static int parse(Elf *elf, struct elf_syms *out)
 			continue;
 		if (sh.sh_type == SHT_SYMTAB || sh.sh_type == SHT_DYNSYM)
 			read_symbols(elf, scn, &sh, &out->syms);
+		if (sh.sh_type == SHT_SYMTAB)
+			out->has_symtab = true;
 		if (out->syms.full)
 			break;
 	}

@@ -401,6 +401,39 @@ static void test_container_root(void **state)
 	(void)p;
 }
 
+/* A stripped binary with its debug file under /usr/lib/debug/.build-id. */
+static void test_debug_file(void **state)
+{
+	char f_pie[128], root[128], maps[512], line[512], *path;
+	const uint64_t base = 0x555555554000ull;
+	struct symbolizer_stats st;
+	struct symbolizer *s;
+
+	(void)state;
+	if (!have_cc)
+		skip();
+	snprintf(f_pie, sizeof(f_pie), "%s/pie", dir);
+	snprintf(root, sizeof(root), "%s/ctr-dbg", dir);
+	assert_int_equal(sh("set -e; id=$(readelf -n %s | sed -n 's/.*Build ID: //p'); "
+			    "d=%s/usr/lib/debug/.build-id/$(echo $id | cut -c1-2); mkdir -p $d "
+			    "%s/bin; objcopy --only-keep-debug %s $d/$(echo $id | cut -c3-).debug; "
+			    "cp %s %s/bin/app; strip --strip-all %s/bin/app",
+			    f_pie, root, root, f_pie, f_pie, root, root),
+			 0);
+	maps_line(line, sizeof(line), f_pie, base, 0);
+	path = strstr(line, f_pie);
+	snprintf(path, sizeof(line) - (size_t)(path - line), "/bin/app\n");
+	snprintf(maps, sizeof(maps), "%s", line);
+	fake_proc(8000, maps, root);
+	s = new_sym(0);
+	expect_user(s, 8000, base + nm_addr(f_pie, "inner_fn", false) + 1, "inner_fn", 1);
+	expect_user(s, 8000, base + nm_addr(f_pie, "local_fn", false), "local_fn", 0);
+	symbolizer_get_stats(s, &st);
+	assert_int_equal(st.debug_files, 1);
+	assert_int_equal(st.elf_parses, 1);
+	symbolizer_free(s);
+}
+
 static void test_gone_process(void **state)
 {
 	char maps[512];
@@ -810,6 +843,7 @@ int main(void)
 		cmocka_unit_test(test_live_process),
 		cmocka_unit_test(test_cache_shared_and_bounded),
 		cmocka_unit_test(test_container_root),
+		cmocka_unit_test(test_debug_file),
 		cmocka_unit_test(test_gone_process),
 		cmocka_unit_test(test_kallsyms),
 		cmocka_unit_test(test_real_kallsyms),
