@@ -7,6 +7,7 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
@@ -35,6 +36,13 @@ static const char prog_src[] =
 	" for (int i = 0; i < x; i++) s += inner_fn(i); return s; }\n"
 	"static __attribute__((noinline)) int local_fn(int x) { return x ^ 5; }\n"
 	"int main(int c, char **v) { printf(\"%d\\n\", outer_fn(c) + local_fn(c)); return 0; }\n";
+
+/* Prints where spin_here is, then waits in it until killed. */
+static const char spin_src[] =
+	"#include <stdio.h>\n#include <unistd.h>\n"
+	"__attribute__((noinline)) void spin_here(void) { for (;;) pause(); }\n"
+	"int main(void) { printf(\"%p %d\\n\", (void *)&spin_here, getpid());"
+	" fflush(stdout); spin_here(); }\n";
 
 static const char lib_src[] =
 	"__attribute__((noinline)) int lib_first(int x) { return x * 7; }\n"
@@ -181,9 +189,11 @@ static int setup(void **state)
 	writes(p, prog_src);
 	snprintf(p, sizeof(p), "%s/lib.c", dir);
 	writes(p, lib_src);
+	snprintf(p, sizeof(p), "%s/spin.c", dir);
+	writes(p, spin_src);
 	have_cc = !sh("cd %s && cc -O1 -g -no-pie -fno-pie prog.c -o nopie 2>/dev/null && "
 		      "cc -O1 -g -pie -fPIE prog.c -o pie && "
-		      "cc -O1 -shared -fPIC lib.c -o libt.so && "
+		      "cc -O1 -shared -fPIC lib.c -o libt.so && cc -O1 spin.c -o spin && "
 		      "cp pie pie.stripped && strip --strip-all pie.stripped && "
 		      "cp libt.so libt.stripped.so && strip --strip-all libt.stripped.so",
 		      dir);
@@ -285,6 +295,41 @@ static void test_live_process(void **state)
 	symbolizer_release_strings(s);
 	symbolize_user(s, (uint32_t)getpid(), (uint64_t)(uintptr_t)&test_live_process, &f);
 	assert_string_equal(f.function, "test_live_process");
+	symbolizer_free(s);
+}
+
+/* A running program whose file was replaced since (an upgrade): the maps
+ * say "(deleted)", the kernel's map_files link still has the old file. */
+static void test_replaced_binary(void **state)
+{
+	char cmd[256], path[128];
+	unsigned long long addr = 0;
+	struct symbolizer *s;
+	struct sym_frame f;
+	int pid = 0;
+	FILE *p;
+
+	(void)state;
+	if (!have_cc)
+		skip();
+	if (geteuid() != 0) {
+		print_message("skipped: /proc/PID/map_files needs root\n");
+		skip();
+	}
+	snprintf(path, sizeof(path), "%s/spin", dir);
+	snprintf(cmd, sizeof(cmd), "%s & wait", path);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	assert_int_equal(fscanf(p, "%llx %d", &addr, &pid), 2);
+	assert_int_equal(unlink(path), 0);
+	writes(path, "not an ELF file any more\n");
+	s = symbolizer_new(NULL);
+	assert_non_null(s);
+	symbolize_user(s, (uint32_t)pid, addr + 2, &f);
+	kill(pid, SIGKILL);
+	pclose(p);
+	assert_string_equal(f.function, "spin_here");
+	assert_int_equal(f.sym_offset, 2);
 	symbolizer_free(s);
 }
 
@@ -841,6 +886,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_elf_files),
 		cmocka_unit_test(test_live_process),
+		cmocka_unit_test(test_replaced_binary),
 		cmocka_unit_test(test_cache_shared_and_bounded),
 		cmocka_unit_test(test_container_root),
 		cmocka_unit_test(test_debug_file),
