@@ -278,6 +278,9 @@ static void test_live_process(void **state)
 	symbolize_user(s, (uint32_t)getpid(), (uint64_t)(uintptr_t)&getpid, &f);
 	assert_non_null(strstr(f.function, "getpid"));
 	assert_non_null(strstr(f.file, "libc"));
+	/* Of the aliases at one address, the name people know. */
+	symbolize_user(s, (uint32_t)getpid(), (uint64_t)(uintptr_t)&printf, &f);
+	assert_string_equal(f.function, "printf");
 
 	/* The vDSO, from our own copy of it (valgrind hides it). */
 	if (getauxval(AT_SYSINFO_EHDR)) {
