@@ -145,7 +145,7 @@ static void frame(struct layout *l, const struct node *n, int depth, double x)
 	double w = (double)n->raw * l->scale, cx = x;
 	double pct = l->total ? 100.0 * (double)n->raw / (double)l->total : 0;
 	int y = l->height - BOTTOM - (depth + 1) * FRAME_H;
-	size_t fit = w > 3 * CHAR_PX ? (size_t)(w / CHAR_PX) - 1 : 0;
+	size_t fit = w >= 5 * CHAR_PX ? (size_t)(w / CHAR_PX) - 1 : 0; /* >= 4 characters */
 	char fill[32];
 
 	if (w < MIN_WIDTH_PX)
@@ -228,7 +228,7 @@ static const char script[] =
 	"  if (q) q.addEventListener('input', function () { search(q.value); });\n"
 	"}\n"
 	"function label(f, w) {\n"
-	"  var fit = w > 21 ? Math.floor(w / 7) - 1 : 0;\n"
+	"  var fit = w >= 35 ? Math.floor(w / 7) - 1 : 0;\n"
 	"  f.t.textContent = fit <= 0 ? '' : f.name.length <= fit ? f.name : f.name.slice(0, fit - 2) + '..';\n"
 	"}\n"
 	"function zoom(z) {\n"

@@ -130,7 +130,7 @@ static int run(const char *cmd)
 
 static void test_svg_well_formed_with_frames(void **state)
 {
-	char path[] = "/tmp/kprof-test-XXXXXX.svg", cmd[1024];
+	char path[] = "/tmp/kprof-test-XXXXXX.svg", cmd[2048];
 	struct stack_profile *p = cpu_profile();
 	FILE *f;
 	int fd;
@@ -168,6 +168,30 @@ static void test_svg_well_formed_with_frames(void **state)
 		 "EOF",
 		 path);
 	assert_int_equal(run(cmd), 0);
+	/*
+	 * In a browser, as a person would use it: click "waiter" (5%) and it
+	 * fills the width while unrelated frames hide; hover shows its line;
+	 * search finds its share. Headless Chromium, where installed.
+	 */
+	if (run("command -v chromium >/dev/null")) {
+		print_message("browser part skipped: chromium missing (Debian package chromium)\n");
+	} else {
+		snprintf(cmd, sizeof(cmd),
+			 "set -e; d=$(mktemp -d); cp '%s' $d/cpu.svg; cp tests/integration/svg_browser.js $d/; "
+			 "echo '<html><body><object id=\"o\" data=\"cpu.svg\" type=\"image/svg+xml\" "
+			 "width=\"1200\" height=\"200\"></object><script src=\"svg_browser.js\"></script>"
+			 "</body></html>' >$d/view.html; "
+			 "timeout 120 chromium --headless=new --no-sandbox --disable-gpu "
+			 "--allow-file-access-from-files --virtual-time-budget=5000 --dump-dom "
+			 "\"file://$d/view.html?frame=waiter\" 2>/dev/null | "
+			 "sed -n 's/.*<title>\\(.*\\)<\\/title>.*/\\1/p' | sed 's/&quot;/\"/g' >$d/seen.json; "
+			 "python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s); "
+			 "assert abs(s[\"before\"] - 1180 * 5 / 103) < 1 and abs(s[\"after\"] - 1180) < 1, s; "
+			 "assert s[\"hidden\"] > 0 and s[\"details\"] == \"waiter (5 samples, 4.85%%)\", s; "
+			 "assert s[\"matched\"] == \"Matched: 4.85%%\", s' $d/seen.json; rm -rf $d",
+			 path);
+		assert_int_equal(run(cmd), 0);
+	}
 	unlink(path);
 	stack_profile_free(p);
 }
