@@ -24,7 +24,7 @@ BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) 
 CFLAGS     ?= -g -O2
 CFLAGS     += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Iinclude -Iuser -I$(OUTPUT) \
 	-DKPROF_VERSION='"$(VERSION)"' -D_GNU_SOURCE
-LDLIBS     := -lbpf -lelf -lz -lm -lyaml -lcrypt -lmicrohttpd -lcap -lpthread
+LDLIBS     := -lbpf -lelf -lz -lm -lyaml -lcrypt -lmicrohttpd -lgnutls -lcap -lpthread
 TEST_LDLIBS := -lcmocka $(LDLIBS)
 
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
@@ -47,7 +47,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all clean run test unit integration setup vmlinux format format-check check-build bench bench-tools
+.PHONY: all clean run test unit integration setup vmlinux format format-check check-build bench bench-tools fuzz
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -93,6 +93,23 @@ $(OUTPUT)/tests/%: tests/integration/%.c $(OUTPUT)/libkprof.a | $(OUTPUT)/tests
 $(OUTPUT)/tests/helpers/%: tests/helpers/%.c | $(OUTPUT)/tests/helpers
 	$(call msg,HELPER,$@)
 	$(Q)$(CC) -g -O1 -fno-omit-frame-pointer -fno-inline -Wall -Wextra -Werror $< -lpthread -o $@
+
+# libFuzzer targets for the parsers of untrusted files (tests/fuzz/, kept out
+# of the main build): only the parser sources, built with clang's sanitizers.
+FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_LIB   := $(addprefix user/symbolize_,elf.c table.c lines.c maps.c perfmap.c kallsyms.c)
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-Wall -Wextra -Werror -Iuser -D_GNU_SOURCE
+
+fuzz: $(FUZZ_BINS)
+
+$(OUTPUT)/fuzz:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB) user/symbolize_internal.h | $(OUTPUT)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) $< $(FUZZ_LIB) -lelf -o $@
 
 check-build: kprof $(UNIT_BINS) $(INTEG_BINS) $(HELPER_BINS)
 

@@ -12,6 +12,7 @@ PACKAGES=(
 	libyaml-dev libcrypt-dev                # --web.config.file: YAML, bcrypt via crypt(3)
 	libmicrohttpd-dev                       # kprof serve: HTTP server (TLS via GnuTLS)
 	libcap-dev                              # dropping capabilities after start-up
+	libgnutls28-dev                         # serve: client certificate checks (TLS)
 	prometheus openssl curl                 # tests: promtool, a real Prometheus, certificates
 	nftables                                # tests: packet loss for TCP retransmits
 	libclang-rt-14-dev                      # make fuzz: libFuzzer and sanitizers

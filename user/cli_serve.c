@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include "caps.h"
 #include "cli_serve.h"
 #include "http_server.h"
 #include "parse.h"
@@ -18,6 +19,8 @@ enum {
 	OPT_HIST_RESOLUTION,
 	OPT_LOG_LEVEL,
 	OPT_LOG_FORMAT,
+	OPT_WEB_CONFIG,
+	OPT_CAPS_KEEP,
 };
 
 void serve_config_defaults(struct serve_config *c)
@@ -64,6 +67,10 @@ void cli_serve_usage(FILE *out)
 		"      --histogram.resolution N   bounds per power of two: 1, 2 or 4 (default 1)\n"
 		"      --log.level LEVEL    debug, info, warn or error (default info)\n"
 		"      --log.format FORMAT  logfmt or json (default logfmt)\n"
+		"      --web.config.file FILE  TLS and basic auth, in the Prometheus\n"
+		"                           exporter-toolkit format (docs/fleet.md)\n"
+		"      --capabilities.keep LIST  capabilities kept once attached, as for\n"
+		"                           `kprof record --help`\n"
 		"  -F, --frequency HZ, --min-block DURATION, --tcp-by lport|rport,\n"
 		"      --tcp-max-ports N, --tcp-rtt-interval DURATION, --by cgroup,\n"
 		"      --cgroup PATH, --cgroup.max-series N\n"
@@ -116,6 +123,8 @@ enum cli_result cli_parse_serve(int argc, char **argv, struct serve_config *c,
 		{"histogram.resolution", required_argument, NULL, OPT_HIST_RESOLUTION},
 		{"log.level", required_argument, NULL, OPT_LOG_LEVEL},
 		{"log.format", required_argument, NULL, OPT_LOG_FORMAT},
+		{"web.config.file", required_argument, NULL, OPT_WEB_CONFIG},
+		{"capabilities.keep", required_argument, NULL, OPT_CAPS_KEEP},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		KPROF_COLLECTOR_OPTIONS,
@@ -191,6 +200,16 @@ enum cli_result cli_parse_serve(int argc, char **argv, struct serve_config *c,
 				return fail(err, "bad --log.format '%s': expected logfmt or json",
 					    optarg);
 			break;
+		case OPT_WEB_CONFIG:
+			if (!*optarg)
+				return fail(err, "bad --web.config.file '%s': expected a file", optarg);
+			c->web_config_file = optarg;
+			break;
+		case OPT_CAPS_KEEP:
+			if (caps_parse_keep(optarg, &c->kcfg.caps_keep, err))
+				return CLI_ERROR;
+			c->kcfg.has_caps_keep = true;
+			break;
 		case 'v':
 			c->kcfg.verbose = true;
 			break;
@@ -214,9 +233,8 @@ enum cli_result cli_parse_serve(int argc, char **argv, struct serve_config *c,
 			    argv[optind]);
 	if (set_histogram(c, hmin, hmax, res, err))
 		return CLI_ERROR;
-	/* TODO(fleet): remove when the cgroup breakdown and filter exist (as in record). */
-	if (c->kcfg.by_cgroup || c->kcfg.ncgroups)
-		return fail(err, "%s is not implemented yet",
-			    c->kcfg.by_cgroup ? "--by cgroup" : "--cgroup");
+	/* TODO(fleet): remove when the cgroup breakdown exists (docs/fleet.md). */
+	if (c->kcfg.by_cgroup)
+		return fail(err, "%s is not implemented yet", "--by cgroup");
 	return CLI_OK;
 }

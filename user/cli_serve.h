@@ -25,6 +25,7 @@ struct serve_config {
 	struct prom_options prom;
 	enum klog_level log_level;
 	enum klog_format log_format;
+	const char *web_config_file; /* --web.config.file (fleet: user/http_security.c) */
 };
 
 void serve_config_defaults(struct serve_config *c);

@@ -7,6 +7,8 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "bpf_util.h"
+#include "caps.h"
+#include "http_security.h"
 #include "cli_serve.h"
 #include "commands.h"
 #include "log.h"
@@ -52,6 +54,7 @@ static void wait_for_stop(const sigset_t *stop)
 int cmd_serve(int argc, char **argv)
 {
 	struct http_server_options ho = {0};
+	struct http_security *sec = NULL;
 	struct serve_config cfg;
 	struct kprof_error err;
 	struct http_server *srv;
@@ -70,9 +73,20 @@ int cmd_serve(int argc, char **argv)
 		break;
 	}
 	klog_setup(cfg.log_level, cfg.log_format, STDERR_FILENO);
+	/* --web.config.file: a bad file is the user's to fix, before anything starts. */
+	if (cfg.web_config_file) {
+		struct web_config *wc = web_config_load(cfg.web_config_file, &err);
+
+		sec = wc ? http_security_new(wc, &err) : NULL;
+		if (!sec) {
+			klog(KLOG_ERROR, err.msg, NULL);
+			return EXIT_USAGE;
+		}
+	}
 	bpf_util_set_verbose(cfg.kcfg.verbose);
 	if (kprof_check_environment(&err)) {
 		klog(KLOG_ERROR, err.msg, NULL);
+		http_security_free(sec);
 		return EXIT_SYSTEM;
 	}
 	/*
@@ -100,9 +114,18 @@ int cmd_serve(int argc, char **argv)
 	ho.handler = serve_handle;
 	ho.log = mhd_log;
 	ho.ctx = &s;
+	ho.security = sec;
 	srv = http_server_start(&ho, &err);
+	/* Attached and listening (even on a port below 1024): drop what is not needed. */
+	if (srv && caps_drop_except(cfg.kcfg.has_caps_keep ? cfg.kcfg.caps_keep
+							  : caps_default_keep(&s.session),
+				    &err)) {
+		http_server_stop(srv, 0);
+		srv = NULL;
+	}
 	if (!srv) {
 		klog(KLOG_ERROR, err.msg, NULL);
+		http_security_free(sec);
 		serve_stop_collectors(&s);
 		if (s.bpf_stats_fd >= 0)
 			close(s.bpf_stats_fd);
@@ -118,6 +141,7 @@ int cmd_serve(int argc, char **argv)
 	if (s.bpf_stats_fd >= 0)
 		close(s.bpf_stats_fd);
 	pthread_mutex_destroy(&s.collect_lock);
+	http_security_free(sec);
 	klog(KLOG_INFO, "stopped", NULL);
 	return 0;
 }

@@ -21,6 +21,7 @@
 #include <microhttpd.h>
 #include "gzip.h"
 #include "http_negotiate.h"
+#include "http_security.h"
 #include "http_server.h"
 
 #define LISTEN_BACKLOG 128
@@ -136,18 +137,6 @@ static int listen_on(const char *addr, int *bound_port, struct kprof_error *err)
 	return fd;
 }
 
-/*
- * Authorization of a request. TODO(web-config): basic auth from
- * --web.config.file goes here: web_config_check_password() on the
- * Authorization header, 401 with WWW-Authenticate otherwise.
- */
-static bool authorized(struct http_server *s, struct MHD_Connection *c)
-{
-	(void)s;
-	(void)c;
-	return true;
-}
-
 static enum MHD_Result queue(struct MHD_Connection *c, struct http_response *r, bool gzip)
 {
 	struct MHD_Response *resp;
@@ -194,20 +183,29 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 	(void)version;
 	(void)upload_data;
-	(void)upload_data_size;
 	/*
-	 * Answered on the first call, before any request body: kprof takes no
-	 * body, and libmicrohttpd closes the connection after the response
-	 * rather than read a body nobody wants.
+	 * The first call only announces the request (headers read). Answering
+	 * on the second lets libmicrohttpd keep the connection alive for the
+	 * next scrape. Other methods are answered at once (405 or 404) without
+	 * reading a body (kprof takes none), and the connection is closed.
 	 */
-	*con_cls = &counted_marker;
-	atomic_fetch_add(&s->in_flight, 1);
-	if (!authorized(s, c)) {
-		resp.status = MHD_HTTP_UNAUTHORIZED;
-		resp.content_type = "text/plain; charset=utf-8";
-		resp.body = strdup("Unauthorized\n");
-		resp.len = resp.body ? strlen(resp.body) : 0;
-		return resp.body ? queue(c, &resp, false) : MHD_NO;
+	if (!*con_cls) {
+		*con_cls = &counted_marker;
+		atomic_fetch_add(&s->in_flight, 1);
+		if (!strcmp(method, "GET") || !strcmp(method, "HEAD"))
+			return MHD_YES;
+	} else if (*upload_data_size) {
+		*upload_data_size = 0; /* a GET with a body: ignored, never stored */
+		return MHD_YES;
+	}
+	/* --web.config.file: client certificate, then basic auth (http_security.c). */
+	switch (http_security_check(s->opt.security, c)) {
+	case HTTP_SECURITY_REFUSE:
+		return MHD_NO;
+	case HTTP_SECURITY_UNAUTHORIZED:
+		return http_security_queue_401(c);
+	case HTTP_SECURITY_OK:
+		break;
 	}
 	req.accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
 	req.accept_encoding =
@@ -264,13 +262,14 @@ struct http_server *http_server_start(const struct http_server_options *o, struc
 	}
 	if (o->log)
 		flags |= MHD_USE_ERROR_LOG;
-	/* TODO(web-config): TLS goes here: MHD_USE_TLS and MHD_OPTION_HTTPS_MEM_KEY/CERT. */
+	flags |= http_security_flags(o->security);
 	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET,
 				     s->listen_fd, MHD_OPTION_CONNECTION_LIMIT, o->max_connections,
 				     MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s,
 				     MHD_OPTION_CONNECTION_MEMORY_LIMIT, o->max_request_bytes,
 				     MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-				     MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s, MHD_OPTION_END);
+				     MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s, MHD_OPTION_ARRAY,
+				     http_security_options(o->security), MHD_OPTION_END);
 	if (!s->daemon) {
 		snprintf(err->msg, sizeof(err->msg),
 			 "libmicrohttpd could not start serving on %s (out of threads or memory?)",

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include "collector.h"
 
+struct http_security;
+
 struct http_request {
 	const char *method;
 	const char *path;
@@ -41,6 +43,7 @@ struct http_server_options {
 	http_handler_fn handler;
 	http_log_fn log; /* libmicrohttpd's own messages; may be NULL */
 	void *ctx;
+	struct http_security *security; /* TLS and basic auth; NULL: plain HTTP, open */
 };
 
 struct http_server;

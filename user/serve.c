@@ -139,6 +139,7 @@ static void text(struct http_response *r, unsigned int status, const char *body)
 static void metrics(struct serve *s, const struct http_request *req, struct http_response *r)
 {
 	enum prom_format fmt = http_negotiate_format(req->accept);
+	double t0 = mono_s();
 	struct model *m = serve_collect(s);
 	FILE *out;
 
@@ -156,6 +157,13 @@ static void metrics(struct serve *s, const struct http_request *req, struct http
 		r->body = NULL;
 	}
 	model_free(m);
+	if (klog_enabled(KLOG_DEBUG)) {
+		char ms[32];
+
+		snprintf(ms, sizeof(ms), "%.3f", (mono_s() - t0) * 1e3);
+		klog(KLOG_DEBUG, "scrape", "format",
+		     fmt == PROM_OPENMETRICS_1_0 ? "openmetrics" : "text", "render_ms", ms, NULL);
+	}
 	r->status = 200;
 	r->compressible = true;
 	r->content_type = fmt == PROM_OPENMETRICS_1_0 ? PROM_CONTENT_TYPE_OPENMETRICS

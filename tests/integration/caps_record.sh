@@ -68,4 +68,39 @@ PY
 run 200 0000000000000000
 # --capabilities.keep: exactly these (CAP_SYS_PTRACE is 19, CAP_SYSLOG 34).
 run 150 0000000400080000 --capabilities.keep CAP_SYS_PTRACE,syslog
+
+# kprof serve drops them too, once attached and listening, and still serves
+# the counts of a workload that runs after the drop. serve has no --pid: the
+# workload runs in a cgroup of its own and serve filters on it (--cgroup).
+mnt=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+if [ -z "$mnt" ] || ! mkdir "$mnt/kprof-caps-$$"; then
+	echo "note: no writable cgroup v2 mount; kprof serve not checked"
+	[ $fails -eq 0 ]
+	exit
+fi
+trap 'kill $wpid $kpid 2>/dev/null; wait $wpid $kpid 2>/dev/null; rmdir "$mnt/kprof-caps-$$"; rm -rf "$tmp"' EXIT
+rm -f "$tmp/go"
+mkfifo "$tmp/go"
+$HELPER 120 <"$tmp/go" &
+wpid=$!
+echo $wpid >"$mnt/kprof-caps-$$/cgroup.procs" || fail "cannot move the workload into a cgroup"
+exec 3>"$tmp/go"
+$KPROF serve --web.listen-address 127.0.0.1:0 --collectors syscall --cgroup /kprof-caps-$$ 2>"$tmp/serve.log" &
+kpid=$!
+for _ in $(seq 100); do grep -qs 'msg=listening' "$tmp/serve.log" && break; sleep 0.1; done
+port=$(sed -n 's/.*msg=listening.* port=\([0-9]*\).*/\1/p' "$tmp/serve.log")
+eff=$(sed -n 's/^CapEff:[[:space:]]*//p' /proc/$kpid/status)
+echo "kprof serve: CapEff $eff"
+[ "$eff" = 0000000000000000 ] || fail "kprof serve CapEff $eff, want 0000000000000000"
+before=$(curl -sf "http://127.0.0.1:$port/metrics" | sed -n 's/^kprof_syscall_latency_seconds_count{syscall="getppid"} //p')
+echo go >&3
+exec 3>&-
+wait $wpid
+after=$(curl -sf "http://127.0.0.1:$port/metrics" | sed -n 's/^kprof_syscall_latency_seconds_count{syscall="getppid"} //p')
+[ -z "$before" ] && [ "$after" = 120 ] ||
+	fail "kprof serve after the drop: getppid count went from '${before}' to '${after}', want +120"
+echo "serve counts ok: getppid ${before:-none} -> $after (only the workload's cgroup)"
+kill $kpid
+wait $kpid || fail "kprof serve exited $? on SIGTERM"
+wpid= kpid=
 [ $fails -eq 0 ]
