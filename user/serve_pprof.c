@@ -11,12 +11,12 @@
 #include "stack_output.h"
 #include "stack_sink.h"
 
-#define STR(x) #x
+#define STR(x)	#x
 #define XSTR(x) STR(x)
-#define MAX_S XSTR(SERVE_PPROF_MAX_S)
+#define MAX_S	XSTR(SERVE_PPROF_MAX_S)
 
 /* One profile of each kind at a time: two would sample twice (as Go refuses). */
-static pthread_mutex_t busy[2] = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER };
+static pthread_mutex_t busy[2] = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER};
 
 const char *serve_pprof_collector(const char *path)
 {
@@ -52,7 +52,7 @@ static void reply(struct http_response *r, unsigned int status, const char *fmt,
 
 static int take(struct collector *c, unsigned int seconds, struct http_response *r)
 {
-	struct timespec ts = { .tv_sec = seconds };
+	struct timespec ts = {.tv_sec = seconds};
 	struct stack_profile *p;
 	struct symbolizer *sym;
 	unsigned char *buf;
@@ -100,8 +100,8 @@ void serve_pprof(struct serve *s, const struct http_request *req, struct http_re
 	ret = collector_start(&c, collector_find(name), &s->cfg->kcfg, &err);
 	if (ret) {
 		pthread_mutex_unlock(lock);
-		klog(KLOG_WARN, "pprof: collector unavailable", "collector", name, "reason", err.msg,
-		     NULL);
+		klog(KLOG_WARN, "pprof: collector unavailable", "collector", name, "reason",
+		     err.msg, NULL);
 		reply(r, 503, "%s\n", err.msg);
 		return;
 	}

@@ -67,15 +67,15 @@ static int write_one(const struct stack_profile *p, const char *dir, const char 
 int stack_output_write(struct session *s, const char *dir, double duration_s, FILE *log,
 		       struct kprof_error *err)
 {
-	static const char *const exts[] = { "folded", "svg", "pb.gz" };
+	static const char *const exts[] = {"folded", "svg", "pb.gz"};
 	struct symbolizer *sym = NULL;
 	char path[4096];
 	int ret = 0;
 
 	if (mkdir(dir, 0755) && errno != EEXIST) {
 		ret = -errno;
-		snprintf(err->msg, sizeof(err->msg), "could not create the output directory %.400s: %s",
-			 dir, strerror(errno));
+		snprintf(err->msg, sizeof(err->msg),
+			 "could not create the output directory %.400s: %s", dir, strerror(errno));
 		return ret;
 	}
 	for (int i = 0; i < s->n; i++) {
@@ -91,19 +91,21 @@ int stack_output_write(struct session *s, const char *dir, double duration_s, FI
 		}
 		p = stack_output_profile(c, sym, duration_s, &ret);
 		if (!p) {
-			snprintf(err->msg, sizeof(err->msg), "could not read the %s collector's stacks: %s",
-				 c->desc->name, strerror(-ret));
+			snprintf(err->msg, sizeof(err->msg),
+				 "could not read the %s collector's stacks: %s", c->desc->name,
+				 strerror(-ret));
 			break;
 		}
 		for (size_t e = 0; e < 3 && !ret; e++) {
 			ret = write_one(p, dir, exts[e], duration_s, path, sizeof(path));
 			if (ret)
-				snprintf(err->msg, sizeof(err->msg), "could not write %.400s: %s", path,
-					 strerror(-ret));
+				snprintf(err->msg, sizeof(err->msg), "could not write %.400s: %s",
+					 path, strerror(-ret));
 		}
 		if (!ret && log)
 			fprintf(log,
-				"kprof: %s flame graph: %s/%s.svg (also %s.folded, %s.pb.gz); %llu %s, "
+				"kprof: %s flame graph: %s/%s.svg (also %s.folded, %s.pb.gz); %llu "
+				"%s, "
 				"%llu lost\n",
 				c->desc->name, dir, c->desc->name, c->desc->name, c->desc->name,
 				(unsigned long long)stack_profile_total_count(p),
