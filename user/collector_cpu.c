@@ -113,6 +113,13 @@ static int cpu_start(const struct kprof_config *cfg, void **state, struct bpf_ob
 	for (int i = 0; i < ncpus; i++) {
 		ret = attach_cpu(st, cpus[i], st->frequency_hz);
 		/* A CPU that went offline since the mask was read is no error. */
+		if (ret == -EINVAL) {
+			snprintf(err->msg, sizeof(err->msg),
+				 "the kernel refused to sample at %d Hz: lower -F/--frequency, or "
+				 "raise the sysctl kernel.perf_event_max_sample_rate",
+				 st->frequency_hz);
+			goto out_free;
+		}
 		if (ret && ret != -ENODEV) {
 			snprintf(
 				err->msg, sizeof(err->msg),

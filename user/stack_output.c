@@ -115,6 +115,9 @@ int stack_output_write(struct session *s, const char *dir, double duration_s, FI
 		if (ret)
 			break;
 	}
+	if (!ret && !sym && log)
+		fprintf(log, "kprof: no stack collector ran (cpu, offcpu): nothing written to %s\n",
+			dir);
 	symbolizer_free(sym);
 	return ret;
 }
