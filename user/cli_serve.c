@@ -27,6 +27,7 @@ void serve_config_defaults(struct serve_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	config_defaults(&c->kcfg);
+	c->kcfg.frequency_hz = KPROF_SERVE_FREQUENCY_HZ;
 	c->listen_address = SERVE_DEFAULT_ADDRESS;
 	c->telemetry_path = "/metrics";
 	c->max_connections = 64;
