@@ -30,9 +30,7 @@ TEST_LDLIBS := -lcmocka $(LDLIBS)
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_NAMES  := $(patsubst bpf/%.bpf.c,%,$(BPF_SRCS))
 SKELS      := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_NAMES))
-# user/symbolize_none.c stands in until a file of user/ implements symbolize.h.
-SYM_IMPL   := $(shell grep -l '^struct symbolizer \*symbolizer_new' $(filter-out user/symbolize_none.c,$(wildcard user/*.c)) 2>/dev/null)
-LIB_SRCS   := $(filter-out user/main.c $(if $(SYM_IMPL),user/symbolize_none.c),$(wildcard user/*.c))
+LIB_SRCS   := $(filter-out user/main.c,$(wildcard user/*.c))
 LIB_OBJS   := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
@@ -49,7 +47,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all clean run test unit integration setup vmlinux format format-check check-build bench bench-tools
+.PHONY: all clean run test unit integration setup vmlinux format format-check check-build bench bench-tools fuzz
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -95,6 +93,23 @@ $(OUTPUT)/tests/%: tests/integration/%.c $(OUTPUT)/libkprof.a | $(OUTPUT)/tests
 $(OUTPUT)/tests/helpers/%: tests/helpers/%.c | $(OUTPUT)/tests/helpers
 	$(call msg,HELPER,$@)
 	$(Q)$(CC) -g -O1 -fno-omit-frame-pointer -fno-inline -Wall -Wextra -Werror $< -lpthread -o $@
+
+# libFuzzer targets for the parsers of untrusted files (tests/fuzz/, kept out
+# of the main build): only the parser sources, built with clang's sanitizers.
+FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_LIB   := $(addprefix user/symbolize_,elf.c table.c lines.c maps.c perfmap.c kallsyms.c)
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-Wall -Wextra -Werror -Iuser -D_GNU_SOURCE
+
+fuzz: $(FUZZ_BINS)
+
+$(OUTPUT)/fuzz:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB) user/symbolize_internal.h | $(OUTPUT)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) $< $(FUZZ_LIB) -lelf -o $@
 
 check-build: kprof $(UNIT_BINS) $(INTEG_BINS) $(HELPER_BINS)
 

@@ -20,6 +20,9 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
 const volatile __u64 min_block_ns = 1000;
 
+/* Kernel frames of the tracing machinery above __schedule (see below). */
+#define OFFCPU_SKIP_FRAMES 3
+
 struct offcpu_start {
 	__u64 ts;
 	__s32 kern_stack_id;
@@ -45,12 +48,17 @@ int BPF_PROG(kprof_offcpu_switch, bool preempt, struct task_struct *prev,
 	struct kprof_stack_key key;
 	struct offcpu_start *s;
 
-	/* prev is still current here: its stacks are the ones walked. */
+	/*
+	 * prev is still current here: its stacks are the ones walked. The
+	 * kernel walk skips the tracing frames on top of schedule()
+	 * (__traceiter_sched_switch, bpf_trace_run4, this program).
+	 */
 	if (prev->pid && kprof_selected(prev->tgid, prev->comm)) {
 		s = bpf_task_storage_get(&offcpu_start, prev, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 		if (s) {
 			s->ts = now;
-			s->kern_stack_id = stack_id_checked(bpf_get_stackid(ctx, &stacks, 0));
+			s->kern_stack_id = stack_id_checked(
+				bpf_get_stackid(ctx, &stacks, OFFCPU_SKIP_FRAMES));
 			s->user_stack_id =
 				stack_id_checked(bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK));
 		} else {

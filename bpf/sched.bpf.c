@@ -158,7 +158,11 @@ static __always_inline int on_wakeup(struct task_struct *p)
 	if (!task_selected(p))
 		return 0;
 	e = task_entry(p, true);
-	if (e)
+	/*
+	 * Already waiting since a preemption (woken while still queued):
+	 * it has been runnable since then, keep the earlier start.
+	 */
+	if (e && !e->wait_ts)
 		e->wait_ts = bpf_ktime_get_ns();
 	return 0;
 }

@@ -89,9 +89,10 @@ struct {
 	__type(value, __u64);
 } tcp_lost SEC(".maps");
 
+/* Any of --pid, --comm, --cgroup: then only owned sockets count. */
 static __always_inline bool filtering(void)
 {
-	return filter_by_pid || filter_by_comm;
+	return filter_by_pid || filter_by_comm || filter_ncgroups;
 }
 
 static __always_inline void count_lost(__u32 reason)
@@ -133,7 +134,7 @@ out_other:
  * CLOSE transition is traced the kernel has released its local port (0).
  */
 static __always_inline struct kprof_tcp_stats *stats_of(struct tcp_sk_state *st,
-							 const struct sock_common *skc)
+							const struct sock_common *skc)
 {
 	__u32 slot = 0;
 

@@ -48,7 +48,7 @@ void cli_record_usage(FILE *out)
 		"      --min-block DURATION offcpu collector: ignore blocks shorter (default 1us)\n"
 		"      --tcp-by lport|rport tcp collector: break down by local or remote port\n"
 		"      --tcp-max-ports N    distinct ports kept with --tcp-by; the rest are\n"
-		"                           counted as port=\"other\" (default 32)\n"
+		"                           counted as port=\"other\" (1 to 256, default 32)\n"
 		"      --tcp-rtt-interval DURATION\n"
 		"                           tcp collector: at most one RTT sample per socket\n"
 		"                           per interval (default 10ms)\n"
@@ -118,6 +118,17 @@ static int add_pid(struct kprof_config *cfg, const char *arg, struct kprof_error
 }
 
 
+/* "0", "0s", "0.0ms": parse_duration() refuses 0, which here means "no limit". */
+static bool is_zero_duration(const char *s)
+{
+	size_t n = strspn(s, "0.");
+
+	if (!n || s[0] == '.' || strspn(s, "0") == 0)
+		return false;
+	s += n;
+	return !*s || !strcmp(s, "s") || !strcmp(s, "ms") || !strcmp(s, "us") || !strcmp(s, "ns");
+}
+
 /* Flags shared by `record` and `serve` that only set collector options. */
 int cli_collector_option(int opt, const char *arg, struct kprof_config *cfg,
 			 struct kprof_error *err)
@@ -148,7 +159,9 @@ int cli_collector_option(int opt, const char *arg, struct kprof_config *cfg,
 		cfg->tcp_max_ports = (int)n;
 		return 0;
 	case OPT_TCP_RTT_INTERVAL:
-		if (parse_duration(arg, &cfg->tcp_rtt_interval_ns))
+		if (is_zero_duration(arg))
+			cfg->tcp_rtt_interval_ns = 0;
+		else if (parse_duration(arg, &cfg->tcp_rtt_interval_ns))
 			return fail(err, "bad --tcp-rtt-interval '%s': expected e.g. 10ms or 0s", arg);
 		return 0;
 	case OPT_BY:

@@ -118,6 +118,33 @@ static const char *const lost_reasons[KPROF_SCHED_LOST_REASONS] = {
 	[KPROF_SCHED_LOST_MAP_FULL] = "task_map_full",
 };
 
+/*
+ * Runs the kernel skipped because the same program was already running on
+ * that CPU (a wakeup from an interrupt that hit the wakeup program): counted
+ * by the kernel per program since 5.12, reported as lost events.
+ */
+static int collect_recursion_misses(struct sched_bpf *skel, struct model *m)
+{
+	static const char *const labels[] = { "collector", "reason" };
+	static const char *const values[] = { NAME, "program_recursion" };
+	struct bpf_program *prog;
+	double misses = 0;
+
+	bpf_object__for_each_program(prog, skel->obj) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+
+		memset(&info, 0, sizeof(info));
+		if (!bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+			misses += info.recursion_misses;
+	}
+	return model_counter_add(m, "kprof", "kprof_lost_events_total",
+				 "Events a collector could not record, by reason.", 2, labels,
+				 values, misses)
+		       ? 0
+		       : -ENOMEM;
+}
+
 static int sched_collect(void *state, struct model *m)
 {
 	struct sched_bpf *skel = state;
@@ -144,6 +171,8 @@ static int sched_collect(void *state, struct model *m)
 	if (!ret)
 		ret = kprof_collect_lost(m, NAME, bpf_map__fd(skel->maps.sched_lost), lost_reasons,
 					 KPROF_SCHED_LOST_REASONS);
+	if (!ret)
+		ret = collect_recursion_misses(skel, m);
 	return ret;
 }
 

@@ -131,9 +131,9 @@ enum { F_CONNECT, F_RTT, F_DURATION, F_RETRANS, F_RESETS, F_NFAMILIES };
 
 static int make_families(struct tcp_collector *c, struct model *m, struct family **f)
 {
-	static const char *const port[] = { "port" };
-	static const char *const dir[] = { "direction" };
-	static const char *const dir_port[] = { "direction", "port" };
+	static const char *const port[] = {"port"};
+	static const char *const dir[] = {"direction"};
+	static const char *const dir_port[] = {"direction", "port"};
 	int np = c->by == KPROF_TCP_BY_NONE ? 0 : 1;
 
 	f[F_CONNECT] = model_family(m, NAME, "kprof_tcp_connect_latency_seconds",
@@ -149,9 +149,9 @@ static int make_families(struct tcp_collector *c, struct model *m, struct family
 	f[F_RETRANS] = model_family(m, NAME, "kprof_tcp_retransmits_total",
 				    "Segments retransmitted (as TcpRetransSegs counts them).",
 				    FAMILY_COUNTER, np, port);
-	f[F_RESETS] = model_family(m, NAME, "kprof_tcp_resets_total",
-				   "TCP resets, sent or received.", FAMILY_COUNTER, 1 + np,
-				   np ? dir_port : dir);
+	f[F_RESETS] =
+		model_family(m, NAME, "kprof_tcp_resets_total", "TCP resets, sent or received.",
+			     FAMILY_COUNTER, 1 + np, np ? dir_port : dir);
 	for (int i = 0; i < F_NFAMILIES; i++)
 		if (!f[i])
 			return -ENOMEM;
@@ -162,9 +162,9 @@ static int make_families(struct tcp_collector *c, struct model *m, struct family
 static int add_slot(struct family **f, const char *name, const struct kprof_tcp_stats *st,
 		    bool always)
 {
-	const struct kprof_hist *h[3] = { &st->connect, &st->rtt, &st->duration };
-	const char *v1[] = { name };
-	const char *sent[] = { "sent", name }, *recv[] = { "received", name };
+	const struct kprof_hist *h[3] = {&st->connect, &st->rtt, &st->duration};
+	const char *v1[] = {name};
+	const char *sent[] = {"sent", name}, *recv[] = {"received", name};
 	struct series *s;
 
 	for (int i = 0; i < 3; i++) {
@@ -241,7 +241,7 @@ out_free:
 
 static int collect_failures(struct tcp_collector *c, struct model *m)
 {
-	static const char *const labels[] = { "reason" };
+	static const char *const labels[] = {"reason"};
 	int ncpus = kprof_ncpus(), ret;
 	struct family *f;
 	__u64 *all;
@@ -326,8 +326,13 @@ static void tcp_close_object(void *state)
 }
 
 static const char *const tracepoints[] = {
-	"inet_sock_set_state", "tcp_probe",	 "tcp_retransmit_skb", "tcp_retransmit_synack",
-	"tcp_send_reset",      "tcp_receive_reset", NULL,
+	"inet_sock_set_state",
+	"tcp_probe",
+	"tcp_retransmit_skb",
+	"tcp_retransmit_synack",
+	"tcp_send_reset",
+	"tcp_receive_reset",
+	NULL,
 };
 
 const struct collector_desc collector_tcp = {

@@ -175,26 +175,41 @@ static void put_sample(FILE *out, const struct family *f, const struct series *s
 	fprintf(out, " %s\n", num);
 }
 
+/* The `le` strings, formatted once per exposition rather than once per series. */
+#define PROM_MAX_BOUNDS (PROM_MAX_INDEX_LIMIT - PROM_MIN_INDEX_LIMIT + 1)
+struct bounds {
+	int n;
+	int last_slot[PROM_MAX_BOUNDS];
+	char le[PROM_MAX_BOUNDS][32];
+};
+
+static void bounds_init(struct bounds *b, const struct prom_options *o)
+{
+	b->n = 0;
+	for (int idx = o->min_index; idx <= o->max_index && b->n < PROM_MAX_BOUNDS;
+	     idx += o->step) {
+		b->last_slot[b->n] = hist_slot_of_index(idx);
+		prom_format_double(exp2(idx / 4.0), b->le[b->n], sizeof(b->le[0]));
+		b->n++;
+	}
+}
+
 /*
  * Buckets up to each bound, cumulative. The +Inf bucket and _count are the
  * bucket total: it equals the exact count except when a read raced an
  * update on another CPU, and OpenMetrics requires +Inf == _count.
  */
 static void put_histogram(FILE *out, const struct family *f, const struct series *s,
-			  const struct prom_options *o)
+			  const struct bounds *b)
 {
 	const struct kprof_hist *h = s->hist;
 	__u64 cum = 0;
 	int next = 0; /* first slot not yet added to cum */
-	char le[40];
 
-	for (int idx = o->min_index; idx <= o->max_index; idx += o->step) {
-		int last = hist_slot_of_index(idx);
-
-		for (; next <= last; next++)
+	for (int i = 0; i < b->n; i++) {
+		for (; next <= b->last_slot[i]; next++)
 			cum += h->slots[next];
-		prom_format_double(exp2(idx / 4.0), le, sizeof(le));
-		put_sample(out, f, s, "_bucket", "le", le, (double)cum);
+		put_sample(out, f, s, "_bucket", "le", b->le[i], (double)cum);
 	}
 	cum = hist_total(h);
 	put_sample(out, f, s, "_bucket", "le", "+Inf", (double)cum);
@@ -215,7 +230,7 @@ static const char *type_name(enum family_type t)
 	return "gauge";
 }
 
-static void put_family(FILE *out, const struct family *f, const struct prom_options *o,
+static void put_family(FILE *out, const struct family *f, const struct bounds *b,
 		       enum prom_format fmt)
 {
 	bool om = fmt == PROM_OPENMETRICS_1_0;
@@ -234,7 +249,7 @@ static void put_family(FILE *out, const struct family *f, const struct prom_opti
 		const struct series *s = &f->series[i];
 
 		if (f->type == FAMILY_HISTOGRAM)
-			put_histogram(out, f, s, o);
+			put_histogram(out, f, s, b);
 		else
 			put_sample(out, f, s, sample_suffix, NULL, NULL, s->value);
 	}
@@ -242,8 +257,14 @@ static void put_family(FILE *out, const struct family *f, const struct prom_opti
 
 int prom_write(const struct model *m, const struct prom_options *o, enum prom_format fmt, FILE *out)
 {
+	struct bounds *b = malloc(sizeof(*b));
+
+	if (!b)
+		return -ENOMEM;
+	bounds_init(b, o);
 	for (size_t i = 0; i < m->nfamilies; i++)
-		put_family(out, &m->families[i], o, fmt);
+		put_family(out, &m->families[i], b, fmt);
+	free(b);
 	if (fmt == PROM_OPENMETRICS_1_0)
 		fputs("# EOF\n", out);
 	return ferror(out) ? -EIO : 0;

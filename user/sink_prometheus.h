@@ -52,7 +52,7 @@ void prom_options_default(struct prom_options *o);
 int prom_options_set(struct prom_options *o, double min_s, double max_s, int resolution,
 		     struct kprof_error *err);
 
-/* Writes the model; 0 or -EIO. */
+/* Writes the model; 0, -ENOMEM or -EIO. */
 int prom_write(const struct model *m, const struct prom_options *o, enum prom_format fmt,
 	       FILE *out);
 

@@ -44,9 +44,11 @@ struct symbolizer {
 	char proc_root[256], kallsyms_path[256], perf_map_dir[256];
 	struct kallsyms ksyms;
 	bool ksyms_tried;
-	const struct sym_mapping *kmapping;
+	struct sym_mapping kmapping;
 	struct proc *procs[PROC_BUCKETS];
 	size_t nprocs;
+	struct elf_syms vdso;
+	bool vdso_tried, have_vdso;
 	struct file_cache *files;
 	struct intern *intern;
 	struct symbolizer_stats stats;
@@ -105,9 +107,15 @@ void symbolizer_free(struct symbolizer *s)
 		return;
 	symbolizer_forget_processes(s);
 	kallsyms_free(&s->ksyms);
+	elf_syms_free(&s->vdso);
 	fcache_free(s->files);
 	intern_free(s->intern);
 	free(s);
+}
+
+void symbolizer_release_strings(struct symbolizer *s)
+{
+	intern_reset(s->intern);
 }
 
 void symbolizer_get_stats(const struct symbolizer *s, struct symbolizer_stats *out)
@@ -443,16 +451,26 @@ void symbolize_user(struct symbolizer *s, uint32_t pid, uint64_t addr, struct sy
 		return;
 	}
 	switch (m->kind) {
-	case MAP_ANON:
+	case MAPK_ANON:
 		set_mapping(s, out, m, "[jit]", "");
 		if (lookup_perfmap(s, p, addr, out))
 			return;
 		goto out_unknown;
-	case MAP_SPECIAL:
-		set_mapping(s, out, m, maps_path(&p->maps, m), "");
-		goto out_unknown;
+	case MAPK_SPECIAL:
+		if (strcmp(maps_path(&p->maps, m), "[vdso]")) {
+			set_mapping(s, out, m, maps_path(&p->maps, m), "");
+			goto out_unknown;
+		}
+		if (!s->vdso_tried) {
+			s->vdso_tried = true;
+			s->have_vdso = !vdso_syms_load(&s->vdso);
+		}
+		es = s->have_vdso ? &s->vdso : NULL;
+		break;
+	default:
+		es = file_syms(s, p, (size_t)(m - p->maps.m));
+		break;
 	}
-	es = file_syms(s, p, (size_t)(m - p->maps.m));
 	set_mapping(s, out, m, maps_path(&p->maps, m), es ? es->build_id : "");
 	if (!es || !elf_offset_to_vaddr(es, addr - m->start + m->offset, &vaddr) ||
 	    !(e = symtab_find(&es->syms, vaddr)) ||
@@ -468,10 +486,12 @@ out_unknown:
 static void load_kallsyms(struct symbolizer *s)
 {
 	struct line_reader lr;
-	struct sym_mapping km = {.path = "[kernel.kallsyms]", .build_id = ""};
 	int fd;
 
 	s->ksyms_tried = true;
+	/* Without symbols (no privilege) the mapping covers everything. */
+	s->kmapping = (struct sym_mapping){
+		.limit = UINT64_MAX, .path = "[kernel.kallsyms]", .build_id = ""};
 	fd = open_regular(AT_FDCWD, s->kallsyms_path, false);
 	if (fd < 0)
 		return;
@@ -481,12 +501,10 @@ static void load_kallsyms(struct symbolizer *s)
 		lr_free(&lr);
 	}
 	close(fd);
-	km.path = intern_str(s->intern, km.path);
-	km.build_id = intern_str(s->intern, km.build_id);
-	km.start = s->ksyms.lo;
-	km.limit = s->ksyms.hi ? s->ksyms.hi + SYM_LAST_SYMBOL_SPAN : 0;
-	if (km.path && km.build_id)
-		s->kmapping = intern_mapping(s->intern, &km);
+	if (s->ksyms.syms.n) {
+		s->kmapping.start = s->ksyms.lo;
+		s->kmapping.limit = s->ksyms.hi + SYM_LAST_SYMBOL_SPAN;
+	}
 }
 
 void symbolize_kernel(struct symbolizer *s, uint64_t addr, struct sym_frame *out)
@@ -496,7 +514,7 @@ void symbolize_kernel(struct symbolizer *s, uint64_t addr, struct sym_frame *out
 	*out = (struct sym_frame){.function = UNKNOWN, .file = "[kernel.kallsyms]", .addr = addr};
 	if (!s->ksyms_tried)
 		load_kallsyms(s);
-	out->mapping = s->kmapping;
+	out->mapping = &s->kmapping;
 	e = symtab_find(&s->ksyms.syms, addr);
 	if (!e) {
 		s->stats.unknown_frames++;

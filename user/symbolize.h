@@ -8,8 +8,9 @@
  * unbounded allocation. No BPF here; unit-tested on files the tests build.
  *
  * Interface contract between the symbolizer (user/symbolize*.c) and the
- * stack sinks (folded, SVG, pprof). Strings returned stay valid until
- * symbolizer_free().
+ * stack sinks (folded, SVG, pprof). Strings and mappings returned stay valid
+ * until symbolizer_free() or symbolizer_release_strings(). One thread at a
+ * time.
  */
 #ifndef KPROF_SYMBOLIZE_H
 #define KPROF_SYMBOLIZE_H
@@ -77,6 +78,14 @@ void symbolize_user(struct symbolizer *s, uint32_t pid, uint64_t addr, struct sy
  * so a long-running `kprof serve` does not grow with every pid it has seen.
  */
 void symbolizer_forget_processes(struct symbolizer *s);
+
+/*
+ * Invalidates every string and mapping returned so far and frees them. What
+ * is handed out is kept (deduplicated) for the caller, bounded at 64 MiB,
+ * past which frames read "[unknown]"; a long-running process calls this
+ * once a profile is written, e.g. with symbolizer_forget_processes().
+ */
+void symbolizer_release_strings(struct symbolizer *s);
 
 void symbolizer_get_stats(const struct symbolizer *s, struct symbolizer_stats *out);
 

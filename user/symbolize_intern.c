@@ -130,15 +130,23 @@ size_t intern_bytes(const struct intern *in)
 	return in->bytes;
 }
 
-void intern_free(struct intern *in)
+void intern_reset(struct intern *in)
 {
-	if (!in)
-		return;
-	for (size_t i = 0; i < in->nb; i++)
+	for (size_t i = 0; i < in->nb; i++) {
 		for (struct node *n = in->b[i], *next; n; n = next) {
 			next = n->next;
 			free(n);
 		}
+		in->b[i] = NULL;
+	}
+	in->count = in->bytes = 0;
+}
+
+void intern_free(struct intern *in)
+{
+	if (!in)
+		return;
+	intern_reset(in);
 	free(in->b);
 	free(in);
 }

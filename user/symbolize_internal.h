@@ -13,7 +13,7 @@
 #include <sys/types.h>
 
 /* Limits on untrusted input: past them a file is cut short, never trusted. */
-#define SYM_MAX_LINE	       4096	    /* maps, perf map, kallsyms, status */
+#define SYM_MAX_LINE	       8192	    /* maps, perf map, kallsyms, status */
 #define SYM_MAX_MAPS_BYTES     (16u << 20)  /* one /proc/PID/maps */
 #define SYM_MAX_MAPPINGS       8192	    /* executable mappings per process */
 #define SYM_MAX_PERFMAP_BYTES  (256u << 20) /* one perf-PID.map */
@@ -111,11 +111,14 @@ bool elf_offset_to_vaddr(const struct elf_syms *es, uint64_t off, uint64_t *vadd
 void elf_syms_free(struct elf_syms *es);
 size_t elf_syms_bytes(const struct elf_syms *es);
 
+/* Our own vDSO's symbols (symbolize_vdso.c): 0 or -1. */
+int vdso_syms_load(struct elf_syms *out);
+
 /* ---- /proc/PID/maps (symbolize_maps.c) ---- */
 enum map_kind {
-	MAP_FILE,    /* a file: symbols from its ELF */
-	MAP_ANON,    /* anonymous executable memory: JIT code */
-	MAP_SPECIAL, /* [vdso], [vsyscall], ...: no symbols */
+	MAPK_FILE,    /* a file: symbols from its ELF */
+	MAPK_ANON,    /* anonymous executable memory: JIT code */
+	MAPK_SPECIAL, /* [vdso], [vsyscall], ...: no symbols */
 };
 
 struct map_entry {
@@ -167,6 +170,8 @@ struct intern *intern_new(size_t max_bytes);
 const char *intern_str(struct intern *in, const char *s);
 const struct sym_mapping *intern_mapping(struct intern *in, const struct sym_mapping *m);
 size_t intern_bytes(const struct intern *in);
+/* Forgets every value handed out. */
+void intern_reset(struct intern *in);
 void intern_free(struct intern *in);
 
 /* ---- bounded LRU cache of parsed ELF files (symbolize_cache.c) ---- */

@@ -102,16 +102,16 @@ static int parse_line(struct maps *mp, char *p)
 	path = p;
 	len = strlen(path);
 	if (len == 0) {
-		e.kind = MAP_ANON;
+		e.kind = MAPK_ANON;
 	} else if (path[0] == '/') {
-		e.kind = MAP_FILE;
+		e.kind = MAPK_FILE;
 		if (len > 10 && !strcmp(path + len - 10, " (deleted)")) {
 			len -= 10;
 			e.deleted = true;
 		}
 	} else {
 		/* [vdso], [vsyscall], [anon:name], memfd names... */
-		e.kind = path[0] == '[' && !strncmp(path, "[anon:", 6) ? MAP_ANON : MAP_SPECIAL;
+		e.kind = path[0] == '[' && !strncmp(path, "[anon:", 6) ? MAPK_ANON : MAPK_SPECIAL;
 	}
 	if (mp->n == mp->cap) {
 		size_t ncap = mp->cap ? mp->cap * 2 : 64;

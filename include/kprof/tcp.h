@@ -26,7 +26,7 @@ enum kprof_tcp_by {
 
 /* One per port slot (slot 0: everything, or "other" with --tcp-by). */
 struct kprof_tcp_stats {
-	__u64 retransmits;	/* segments, as TcpRetransSegs counts them */
+	__u64 retransmits; /* segments, as TcpRetransSegs counts them */
 	__u64 resets_sent;
 	__u64 resets_received;
 	struct kprof_hist connect;  /* SYN_SENT -> ESTABLISHED */

@@ -4,12 +4,15 @@
  *   stacks burn SECONDS THREADS   main -> outer -> hot_loop on THREADS threads,
  *                                 each until it has used SECONDS of CPU time
  *   stacks block N MS             main -> waiter -> block_here -> nanosleep, N times
- * It waits for a line on stdin first, so the tracer can attach.
+ * It waits for a byte on stdin first, so the tracer can attach; when done it
+ * writes "done" on stdout and waits for stdin to close before it exits, so
+ * that its maps are still there to symbolize its frames.
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -42,19 +45,32 @@ __attribute__((noinline)) void outer(void)
 	__asm__ volatile("" ::: "memory"); /* keeps the call from becoming a tail call */
 }
 
-static void *thread_main(void *arg)
+__attribute__((noinline)) static void *thread_main(void *arg)
 {
 	(void)arg;
 	outer();
 	return NULL;
 }
 
+/*
+ * The syscall is made right here, not through libc: Debian's libc has no
+ * frame pointers, and a frame-pointer unwind from inside a libc function
+ * skips its caller (block_here would vanish from the stack).
+ */
 __attribute__((noinline)) void block_here(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+#if defined(__x86_64__)
+	long ret;
 
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "0"((long)SYS_nanosleep), "D"(&ts), "S"(0L)
+			 : "rcx", "r11", "memory");
+	(void)ret;
+#else
 	nanosleep(&ts, NULL);
-	__asm__ volatile("" ::: "memory");
+#endif
 }
 
 __attribute__((noinline)) void waiter(int n, long ms)
@@ -90,5 +106,9 @@ int main(int argc, char **argv)
 	} else {
 		waiter(atoi(argv[2]), atol(argv[3]));
 	}
+	if (write(1, "done\n", 5) != 5)
+		return 5;
+	while (read(0, &c, 1) == 1)
+		;
 	return 0;
 }

@@ -108,7 +108,8 @@ static int client(const struct sockaddr_storage *ss, socklen_t len, int n, long 
 		if (connect(fd, (const struct sockaddr *)ss, len))
 			die("connect");
 		while (left > 0) {
-			ssize_t w = write(fd, buf, left < (long)sizeof(buf) ? left : (long)sizeof(buf));
+			ssize_t w =
+				write(fd, buf, left < (long)sizeof(buf) ? left : (long)sizeof(buf));
 
 			if (w <= 0)
 				die("write");

@@ -21,7 +21,7 @@ start_serve() {
 	PORT=
 	$KPROF serve --web.listen-address 127.0.0.1:0 "$@" 2>"$log" &
 	KPID=$!
-	for _ in $(seq 150); do
+	for _ in $(seq $((${START_TIMEOUT:-15} * 10))); do
 		PORT=$(sed -n -e 's/.*msg=listening .*port=\([0-9]*\).*/\1/p' \
 			-e 's/.*"msg":"listening".*"port":"\([0-9]*\)".*/\1/p' "$log")
 		[ -n "$PORT" ] && break

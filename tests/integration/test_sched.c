@@ -47,16 +47,21 @@ static void sleep_ns(int64_t ns)
 	clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
 }
 
+/* The child's exit code when the kernel refused a real-time policy. */
+#define EXIT_NO_RT 6
+
 /*
- * SCHED_FIFO where it works (root): the workload then runs as soon as it is
- * runnable and is never cut short by the other helpers' builds sharing this
- * machine, so the durations it makes are the durations kprof must see.
+ * A real-time policy for the calling thread. SCHED_FIFO: the workload runs
+ * as soon as it is runnable and is never cut short by the other helpers'
+ * builds sharing this machine, so the durations it makes are the durations
+ * kprof must see.
  */
-static void realtime(void)
+static void realtime(int policy)
 {
 	struct sched_param sp = { .sched_priority = 1 };
 
-	sched_setscheduler(0, SCHED_FIFO, &sp);
+	if (sched_setscheduler(0, policy, &sp))
+		_exit(EXIT_NO_RT);
 }
 
 #define N_SLEEPS 50
@@ -64,7 +69,7 @@ static void realtime(void)
 static void ten_ms_sleeps(void *arg)
 {
 	(void)arg;
-	realtime();
+	realtime(SCHED_FIFO);
 	for (int i = 0; i < N_SLEEPS; i++)
 		sleep_ns(10 * MS);
 }
@@ -74,7 +79,7 @@ static void ten_ms_sleeps(void *arg)
 static void five_ms_bursts(void *arg)
 {
 	(void)arg;
-	realtime();
+	realtime(SCHED_FIFO);
 	for (int i = 0; i < N_SLICES; i++) {
 		burn_cpu(5 * MS);
 		sleep_ns(2 * MS);
@@ -91,27 +96,44 @@ static void half_second_of_cpu(void *arg)
 	}
 }
 
-static void *pinned_spinner(void *arg)
+/* Spins 2 s in 1 ms turns: sched_yield() hands the CPU to the other. */
+static void *spinner(void *arg)
 {
-	cpu_set_t set;
+	int64_t end = clock_ns(CLOCK_MONOTONIC) + 2000 * MS;
 
-	CPU_ZERO(&set);
-	CPU_SET(*(int *)arg, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
-		_exit(5);
-	spin_wall(1000 * MS);
+	(void)arg;
+	while (clock_ns(CLOCK_MONOTONIC) < end) {
+		spin_wall(1 * MS);
+		sched_yield();
+	}
 	return NULL;
 }
 
-/* Two threads spinning 1 s on the same CPU: each waits for the other's slice. */
+/*
+ * Two threads spinning 2 s on one CPU under SCHED_RR, taking 1 ms turns:
+ * each waits for the other's slice, about 2,000 times. Real-time so that the
+ * host's other tasks cannot cut in: at nice 0, and even at nice -20, bursts
+ * of short wakeups elsewhere (perf bench sched messaging, other helpers'
+ * tests) brought the pair's p50 down to tens of microseconds; 1 ms turns
+ * rather than RR's 100 ms slices so that the few short waits the kernel's
+ * own work still causes are too few to move the p50. Policy and affinity
+ * are set before the threads exist, which inherit them: no migrations.
+ */
 static void two_pinned_spinners(void *arg)
 {
+	struct sched_param sp = { .sched_priority = 1 };
 	pthread_t t[2];
-	int cpu = sched_getcpu();
+	cpu_set_t set;
 
 	(void)arg;
+	CPU_ZERO(&set);
+	CPU_SET(sched_getcpu(), &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		_exit(5);
+	if (sched_setscheduler(0, SCHED_RR, &sp))
+		_exit(EXIT_NO_RT);
 	for (int i = 0; i < 2; i++)
-		if (pthread_create(&t[i], NULL, pinned_spinner, &cpu))
+		if (pthread_create(&t[i], NULL, spinner, NULL))
 			_exit(4);
 	for (int i = 0; i < 2; i++)
 		pthread_join(t[i], NULL);
@@ -156,6 +178,12 @@ static double proc_cpu_seconds(pid_t pid)
 	return (double)(utime + stime) / sysconf(_SC_CLK_TCK);
 }
 
+/* Reaps the child whatever its exit status. */
+static void workload_wait_any(struct workload *w)
+{
+	assert_int_equal(waitpid(w->pid, NULL, 0), w->pid);
+}
+
 /* Runs fn in a child selected by --pid; f forces a kernel variant if set. */
 static struct run run_sched(void (*fn)(void *), const struct sched_features *f)
 {
@@ -185,6 +213,13 @@ static struct run run_sched(void (*fn)(void *), const struct sched_features *f)
 	workload_go(&w);
 	/* Wait for the exit but leave the zombie, whose /proc/PID/stat is final. */
 	assert_int_equal(waitid(P_PID, w.pid, &info, WEXITED | WNOWAIT), 0);
+	if (info.si_code == CLD_EXITED && info.si_status == EXIT_NO_RT) {
+		collector_stop(&c);
+		workload_wait_any(&w);
+		model_free(r.m);
+		print_message("skipped: the kernel refused a real-time policy for the workload\n");
+		skip();
+	}
 	assert_int_equal(collector_collect(&c, r.m), 0);
 	r.cpu_s = proc_cpu_seconds(w.pid);
 	collector_stop(&c);
@@ -212,16 +247,35 @@ static __u64 events_between(const struct kprof_hist *h, double lo_s, double hi_s
 	return n;
 }
 
+/* On failure, what the histogram held. */
+static void print_hist(const char *what, const struct kprof_hist *h)
+{
+	print_message("%s: count %llu, sum %llu ns, max %llu ns; buckets:", what,
+		      (unsigned long long)h->count, (unsigned long long)h->sum_ns,
+		      (unsigned long long)h->max_ns);
+	for (int slot = 0; slot < KPROF_HIST_SLOTS; slot++)
+		if (h->slots[slot])
+			print_message(" <=%.3gms:%llu", hist_slot_upper(slot) * 1e3,
+				      (unsigned long long)h->slots[slot]);
+	print_message("\n");
+}
+
 static void check_ten_ms_sleeps(struct model *m)
 {
 	struct kprof_hist *off = hist_of(m, OFFCPU);
 	double p50 = hist_quantile(off, 0.5);
-	__u64 in_range = events_between(off, 10e-3, 13e-3);
+	/*
+	 * Up to the bucket holding 15 ms: under heavy load a SCHED_FIFO thread
+	 * can still wait ~3 ms for a neighbour's non-preemptible kernel code.
+	 */
+	__u64 in_range = events_between(off, 10e-3, 15e-3);
 
-	print_message("off-CPU: %llu events, %llu in the 10-13 ms buckets, p50 %.3f ms, mean %.3f "
+	print_message("off-CPU: %llu events, %llu in the 10-15 ms buckets, p50 %.3f ms, mean %.3f "
 		      "ms, max %.3f ms\n",
 		      (unsigned long long)off->count, (unsigned long long)in_range, p50 * 1e3,
 		      off->sum_ns / 1e6 / off->count, off->max_ns / 1e6);
+	if (in_range < N_SLEEPS)
+		print_hist("off-CPU", off);
 	assert_true(in_range >= N_SLEEPS);
 	/*
 	 * p50 is interpolated inside its bucket, (9.25, 11.0] ms for 10 ms
@@ -279,12 +333,17 @@ static void test_runqueue_pinned_pair_vs_lone_thread(void **state)
 	lone = hist_of(b.m, RUNQ);
 	pair_p50 = hist_quantile(pair, 0.5);
 	lone_p50 = hist_quantile(lone, 0.5);
-	print_message("run queue: pinned pair %llu events p50 %.3f ms; lone thread %llu events p50 "
-		      "%.1f us\n",
-		      (unsigned long long)pair->count, pair_p50 * 1e3,
+	print_message("run queue: pinned pair %llu events p50 %.3f ms total %.3f s; lone thread %llu "
+		      "events p50 %.1f us\n",
+		      (unsigned long long)pair->count, pair_p50 * 1e3, pair->sum_ns / 1e9,
 		      (unsigned long long)lone->count, lone_p50 * 1e6);
-	/* 1 s of two spinners sharing a CPU: at least ten slices each way. */
-	assert_true(pair->count >= 20);
+	/*
+	 * 2 s of two spinners sharing a CPU in 1 ms turns: about 2,000 waits
+	 * of ~1 ms (fewer if the host steals the CPU), and together they wait
+	 * at least 2 x 2 s - 2 s of CPU.
+	 */
+	assert_true(pair->count >= 500);
+	assert_true(pair->sum_ns >= 1500 * MS);
 	assert_true(pair_p50 > 0.5e-3);
 	assert_true(lone->count >= N_WAKEUPS);
 	assert_true(lone_p50 < 0.2e-3);

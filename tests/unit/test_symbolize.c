@@ -5,6 +5,7 @@
  * modules, perf maps, and corrupt inputs of every kind. Expected addresses
  * come from nm, not from the code under test.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -16,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -265,6 +268,23 @@ static void test_live_process(void **state)
 	symbolize_user(s, (uint32_t)getpid(), (uint64_t)(uintptr_t)&getpid, &f);
 	assert_non_null(strstr(f.function, "getpid"));
 	assert_non_null(strstr(f.file, "libc"));
+
+	/* The vDSO, from our own copy of it (valgrind hides it). */
+	if (getauxval(AT_SYSINFO_EHDR)) {
+		void *h = dlopen("linux-vdso.so.1", RTLD_LAZY | RTLD_NOLOAD);
+		void *fn = h ? dlsym(h, "__vdso_clock_gettime") : NULL;
+
+		assert_non_null(fn);
+		symbolize_user(s, (uint32_t)getpid(), (uint64_t)(uintptr_t)fn + 1, &f);
+		assert_non_null(strstr(f.function, "clock_gettime"));
+		assert_int_equal(f.sym_offset, 1);
+		assert_string_equal(f.file, "[vdso]");
+	}
+
+	/* Released strings are handed out anew, the same. */
+	symbolizer_release_strings(s);
+	symbolize_user(s, (uint32_t)getpid(), (uint64_t)(uintptr_t)&test_live_process, &f);
+	assert_string_equal(f.function, "test_live_process");
 	symbolizer_free(s);
 }
 
@@ -398,7 +418,19 @@ static void test_gone_process(void **state)
 	symbolize_user(s, 4000, 0x401000, &f);
 	assert_string_equal(f.function, "[unknown]");
 	assert_non_null(strstr(f.file, "no-such-file"));
+	/* No kallsyms at all: frames are [unknown], the mapping is there. */
 	symbolizer_free(s);
+	{
+		struct symbolizer_options o = {.kallsyms_path = "/nonexistent/kallsyms"};
+
+		s = symbolizer_new(&o);
+		assert_non_null(s);
+		symbolize_kernel(s, 0xffffffff81000000ull, &f);
+		assert_string_equal(f.function, "[unknown]");
+		assert_non_null(f.mapping);
+		assert_string_equal(f.mapping->path, "[kernel.kallsyms]");
+		symbolizer_free(s);
+	}
 }
 
 static const char kallsyms_fixture[] = "0000000000000000 A fixed_percpu_data\n"
@@ -636,6 +668,43 @@ static void test_corrupt_elf(void **state)
 				parse_elf_buf(copy, len);
 			}
 		}
+	}
+
+	/* A huge sparse file whose .symtab claims 96 MiB: skipped, not read. */
+	{
+		Elf64_Ehdr *eh = (Elf64_Ehdr *)copy;
+		Elf64_Shdr *sh = (Elf64_Shdr *)(copy + eh->e_shoff);
+		struct rusage before, after;
+		char huge[128];
+		int fd;
+
+		memcpy(copy, img, len);
+		for (int i = 0; i < eh->e_shnum; i++)
+			if (sh[i].sh_type == SHT_SYMTAB) {
+				sh[i].sh_offset = 1 << 20;
+				sh[i].sh_size = 24u * (4u << 20); /* whole entries */
+			}
+		snprintf(huge, sizeof(huge), "%s/huge.elf", dir);
+		writef(huge, copy, len);
+		assert_int_equal(truncate(huge, 256u << 20), 0);
+		fd = open(huge, O_RDONLY);
+		assert_true(fd >= 0);
+		getrusage(RUSAGE_SELF, &before);
+		{
+			struct elf_syms es;
+
+			assert_int_equal(elf_syms_from_fd(fd, &es), 0);
+			/* .dynsym of a non-PIE executable: no inner_fn. */
+			for (size_t i = 0; i < es.syms.n; i++)
+				assert_string_not_equal(symtab_name(&es.syms, &es.syms.e[i]),
+							"inner_fn");
+			elf_syms_free(&es);
+		}
+		getrusage(RUSAGE_SELF, &after);
+		close(fd);
+		/* ru_maxrss is in KiB. */
+		assert_true(after.ru_maxrss - before.ru_maxrss < 16 * 1024);
+		unlink(huge);
 	}
 
 	/* Through the symbolizer: a corrupt file in a mapping is [unknown]. */

@@ -6,7 +6,8 @@
 # the tables' notes. Writes bench/results-<date>.md and bench/latest.md.
 #
 # Environment: BENCH_QUICK=1 (short runs, for development), BENCH_RUNS=N,
-# BENCH_SECTIONS="cost slowdown footprint scrape", BENCH_OUT=dir.
+# BENCH_SECTIONS="cost slowdown footprint scrape", BENCH_WORKLOADS="pipe syscall
+# tcp" (slowdown), BENCH_OUT=dir.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -19,7 +20,7 @@ if [[ ${BENCH_QUICK:-0} == 1 ]]; then
 	STEADY_S=2 TRAFFIC_SECS=5 SCRAPE_SECS=2 SERIES_PORTS="10 100"
 else
 	RUNS=${BENCH_RUNS:-5} PIPE_LOOPS=200000 SYSCALL_LOOPS=5000000 TCP_SECS=1.5
-	STEADY_S=5 TRAFFIC_SECS=60 SCRAPE_SECS=5 SERIES_PORTS="10 100 1000"
+	STEADY_S=5 TRAFFIC_SECS=60 SCRAPE_SECS=5 SERIES_PORTS="10 100 256"
 fi
 SECTIONS=${BENCH_SECTIONS:-cost slowdown footprint scrape}
 export BIN PIPE_LOOPS SYSCALL_LOOPS TCP_SECS

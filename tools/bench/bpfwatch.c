@@ -16,6 +16,9 @@
  *                                  wait until PID holds a BPF program and its
  *                                  BPF and perf fds stayed the same for
  *                                  SETTLE_MS; exit 1 on timeout or death
+ *   bpfwatch empty TP[,TP...]      attach a BPF program that does nothing
+ *                                  to each raw tracepoint, until SIGINT: the
+ *                                  floor any tool on those tracepoints pays
  *   bpfwatch launch SETTLE_MS STEADY_S CMD...
  *                                  start CMD, print "attach_ms peak_kib
  *                                  steady_kib": launch to the last change of
@@ -277,10 +280,43 @@ static int cmd_stats(char **argv)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
+static volatile sig_atomic_t stopping;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+static int cmd_empty(char *tps)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int fd = bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, "bench_empty", "GPL", insns, 2, NULL);
+
+	if (fd < 0) {
+		fprintf(stderr, "bpfwatch: cannot load the empty program: %s\n", strerror(errno));
+		return 1;
+	}
+	for (char *tp = strtok(tps, ","); tp; tp = strtok(NULL, ",")) {
+		if (bpf_raw_tracepoint_open(tp, fd) < 0) {
+			fprintf(stderr, "bpfwatch: cannot attach to %s: %s\n", tp, strerror(errno));
+			return 1;
+		}
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	while (!stopping)
+		pause();
+	return 0;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: bpfwatch stats CMD... | progs PID | attached PID TIMEOUT_MS "
-			"SETTLE_MS | launch SETTLE_MS STEADY_S CMD...\n");
+			"SETTLE_MS | empty TP[,TP...] | launch SETTLE_MS STEADY_S CMD...\n");
 	return 2;
 }
 
@@ -296,6 +332,8 @@ int main(int argc, char **argv)
 
 		return t < 0;
 	}
+	if (argc == 3 && !strcmp(argv[1], "empty"))
+		return cmd_empty(argv[2]);
 	if (argc >= 5 && !strcmp(argv[1], "launch"))
 		return cmd_launch(atoi(argv[2]), atoi(argv[3]), argv + 4);
 	return usage();

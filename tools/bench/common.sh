@@ -12,6 +12,15 @@ declare -A EQUIV=(
 	[cpu]="profile"
 	[tcp]="tcplife tcpstates"
 )
+# A BPF program that does nothing, on the tracepoints a collector uses: the
+# floor (tracepoint dispatch, and the stats' own clock reads) that any tool
+# on those tracepoints pays. cpu (perf events) has none.
+declare -A FLOOR=(
+	[syscall]="empty:sys_enter,sys_exit"
+	[sched]="empty:sched_wakeup,sched_wakeup_new,sched_switch"
+	[offcpu]="empty:sched_switch"
+	[tcp]="empty:inet_sock_set_state"
+)
 # Program whose run count is "one event" for a collector's per-event cost:
 # a regex over "name attach" of each program; the busiest program otherwise.
 declare -A PRIMARY=(
@@ -53,12 +62,13 @@ tool_cmd() {
 	kprof:all) echo "$KPROF record -d 24h" ;;
 	kprof:*) echo "$KPROF record -d 24h -c ${1#kprof:}" ;;
 	perf-record) echo "perf record -F 99 -a -g -o $WORK/perf.data" ;;
+	empty:*) echo "$BIN/bpfwatch empty ${1#empty:}" ;;
 	*) echo "${1//+/ }" ;;
 	esac
 }
 tool_available() {
 	case $1 in
-	kprof:*) return 0 ;;
+	kprof:* | empty:*) return 0 ;;
 	perf-record) command -v perf >/dev/null ;;
 	*) command -v "${1%%+*}" >/dev/null ;;
 	esac

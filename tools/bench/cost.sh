@@ -28,7 +28,7 @@ cost_one() { # collector tool workload
 		}
 		END {
 			if (!pn) pn = maxn
-			if (pn) printf "cost\t%s\t%s\tper event\t%.1f\n", c, tool, total / pn >> raw
+			if (pn && tool !~ /^empty:/) printf "cost\t%s\t%s\tper event\t%.1f\n", c, tool, total / pn >> raw
 		}' <(echo "$before") <(echo "$after")
 }
 
@@ -38,7 +38,7 @@ section_cost() {
 	for c in $COLLECTORS; do
 		local w=${COST_WORKLOAD[$c]:-syscall}
 		note cost "$c: workload \`$(workload_label "$w")\`"
-		tools="kprof:$c"
+		tools="kprof:$c ${FLOOR[$c]:-}"
 		for tool in ${EQUIV[$c]:-}; do
 			if tool_available "$tool"; then
 				tools+=" $tool"

@@ -75,7 +75,7 @@ def cost_table(d):
             per_event[coll][tool] = med(m["per event"])
     for (coll, tool), m in d.items():
         progs = [p for p in m if p != "per event"]
-        ref = [t for t in per_event[coll] if not t.startswith("kprof")]
+        ref = [t for t in per_event[coll] if not t.startswith(("kprof", "empty:"))]
         ratio = "–"
         if tool.startswith("kprof") and ref and tool in per_event[coll]:
             ratio = " / ".join(

@@ -20,6 +20,10 @@ slowdown_tools() { # workload
 	done
 	out+=" kprof:all"
 	for c in $cs; do
+		[[ " $COLLECTORS " == *" $c "* && -n ${FLOOR[$c]:-} && " $out " != *" ${FLOOR[$c]} "* ]] &&
+			out+=" ${FLOOR[$c]}"
+	done
+	for c in $cs; do
 		[[ " $COLLECTORS " == *" $c "* ]] || continue
 		for t in ${EQUIV[$c]:-}; do
 			[[ $t == profile ]] && ! tool_available profile && t=perf-record
@@ -32,7 +36,7 @@ slowdown_tools() { # workload
 section_slowdown() {
 	local w tool r base next with
 	log "section 2: workload slowdown ($RUNS A/B pairs)"
-	for w in pipe syscall tcp; do
+	for w in ${BENCH_WORKLOADS:-pipe syscall tcp}; do
 		note slowdown "$w: \`$(workload_label "$w")\`"
 		for tool in $(slowdown_tools "$w"); do
 			base=$(workload "$w")
