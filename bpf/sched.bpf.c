@@ -101,7 +101,7 @@ static __always_inline long task_state(struct task_struct *t)
 static __always_inline bool task_selected(struct task_struct *t)
 {
 	/* pid 0 is the idle task of each CPU: not a task that waits. */
-	return t->pid && kprof_selected(t->tgid, t->comm);
+	return t->pid && kprof_task_selected(t);
 }
 
 static __always_inline struct sched_task *task_entry(struct task_struct *t, bool create)

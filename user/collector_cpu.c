@@ -113,11 +113,20 @@ static int cpu_start(const struct kprof_config *cfg, void **state, struct bpf_ob
 	for (int i = 0; i < ncpus; i++) {
 		ret = attach_cpu(st, cpus[i], st->frequency_hz);
 		/* A CPU that went offline since the mask was read is no error. */
-		if (ret && ret != -ENODEV) {
+		if (ret == -EINVAL) {
 			snprintf(err->msg, sizeof(err->msg),
-				 "could not open a cpu-clock perf event on CPU %d (%s): kprof needs "
-				 "root (or CAP_PERFMON), and kernel.perf_event_paranoid may forbid it",
-				 cpus[i], strerror(-ret));
+				 "the kernel refused to sample at %d Hz: lower -F/--frequency, or "
+				 "raise the sysctl kernel.perf_event_max_sample_rate",
+				 st->frequency_hz);
+			goto out_free;
+		}
+		if (ret && ret != -ENODEV) {
+			snprintf(
+				err->msg, sizeof(err->msg),
+				"could not open a cpu-clock perf event on CPU %d (%s): kprof needs "
+				"root (or CAP_PERFMON), and kernel.perf_event_paranoid may forbid "
+				"it",
+				cpus[i], strerror(-ret));
 			goto out_free;
 		}
 	}
@@ -166,7 +175,7 @@ static void cpu_close_object(void *state)
 }
 
 /* Not a tracepoint: a perf event; the table lists no BTF tracepoint. */
-static const char *const tracepoints[] = { NULL };
+static const char *const tracepoints[] = {NULL};
 
 const struct collector_desc collector_cpu = {
 	.name = NAME,

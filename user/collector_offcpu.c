@@ -52,9 +52,10 @@ static int offcpu_collect(void *state, struct model *m)
 {
 	struct offcpu_bpf *skel = state;
 
-	return stack_maps_collect(m, NAME, bpf_map__fd(skel->maps.stack_counts),
-				  bpf_map__fd(skel->maps.stack_lost), "kprof_offcpu_blocks_total",
-				  "Off-CPU periods of at least --min-block counted with their stack.");
+	return stack_maps_collect(
+		m, NAME, bpf_map__fd(skel->maps.stack_counts), bpf_map__fd(skel->maps.stack_lost),
+		"kprof_offcpu_blocks_total",
+		"Off-CPU periods of at least --min-block counted with their stack.");
 }
 
 static int offcpu_collect_stacks(void *state, struct stack_profile *p)
@@ -84,7 +85,7 @@ static struct bpf_object *offcpu_open_object(void **state)
 	return skel ? skel->obj : NULL;
 }
 
-static const char *const tracepoints[] = { "sched_switch", NULL };
+static const char *const tracepoints[] = {"sched_switch", NULL};
 
 const struct collector_desc collector_offcpu = {
 	.name = NAME,

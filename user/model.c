@@ -31,8 +31,10 @@ void model_free(struct model *m)
 {
 	if (!m)
 		return;
-	for (size_t i = 0; i < m->nfamilies; i++)
-		family_free(&m->families[i]);
+	for (size_t i = 0; i < m->nfamilies; i++) {
+		family_free(m->families[i]);
+		free(m->families[i]);
+	}
 	free(m->families);
 	free(m);
 }
@@ -58,8 +60,8 @@ static int grow(void **arr, size_t *cap, size_t n, size_t sz)
 struct family *model_find(const struct model *m, const char *name)
 {
 	for (size_t i = 0; i < m->nfamilies; i++)
-		if (!strcmp(m->families[i].name, name))
-			return &m->families[i];
+		if (!strcmp(m->families[i]->name, name))
+			return m->families[i];
 	return NULL;
 }
 
@@ -73,10 +75,12 @@ struct family *model_family(struct model *m, const char *collector, const char *
 		return f->type == type && f->nlabels == nlabels ? f : NULL;
 	if (nlabels < 0 || nlabels > MODEL_MAX_LABELS)
 		return NULL;
-	if (grow((void **)&m->families, &m->cap, m->nfamilies, sizeof(*f)))
+	if (grow((void **)&m->families, &m->cap, m->nfamilies, sizeof(*m->families)))
 		return NULL;
-	f = &m->families[m->nfamilies];
-	memset(f, 0, sizeof(*f));
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return NULL;
+	m->families[m->nfamilies] = f;
 	f->type = type;
 	f->nlabels = nlabels;
 	f->name = strdup(name);
@@ -94,6 +98,7 @@ struct family *model_family(struct model *m, const char *collector, const char *
 out_undo:
 	m->nfamilies--;
 	family_free(f);
+	free(f);
 	return NULL;
 }
 

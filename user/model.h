@@ -44,7 +44,12 @@ struct family {
 };
 
 struct model {
-	struct family *families;
+	/*
+	 * Each family is allocated on its own, so a family pointer stays valid
+	 * while collectors add more families. A series pointer is valid only
+	 * until the next family_series() on the same family.
+	 */
+	struct family **families;
 	size_t nfamilies, cap;
 	/* How long the data was collected, in seconds (0 if unknown). */
 	double duration_s;

@@ -71,7 +71,7 @@ int report_json(const struct model *m, const struct report_options *opt, FILE *o
 	json_number(out, m->duration_s);
 	fputs(",\"families\":[", out);
 	for (size_t i = 0; i < m->nfamilies; i++) {
-		const struct family *f = &m->families[i];
+		const struct family *f = m->families[i];
 		static const char *const types[] = { "counter", "gauge", "histogram" };
 
 		fprintf(out, "%s{\"name\":", i ? "," : "");

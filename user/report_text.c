@@ -172,16 +172,16 @@ int report_text(const struct model *m, const struct report_options *opt, FILE *o
 		bool header = false;
 
 		for (size_t i = 0; i < m->nfamilies; i++) {
-			if (strcmp(m->families[i].collector, d->name))
+			if (strcmp(m->families[i]->collector, d->name))
 				continue;
 			if (!header)
 				fprintf(out, "\n=== %s: %s ===\n", d->name, d->summary);
 			header = true;
-			print_family(&m->families[i], opt, out);
+			print_family(m->families[i], opt, out);
 		}
 	}
 	for (size_t i = 0; i < m->nfamilies; i++)
-		if (!collector_find(m->families[i].collector))
-			print_family(&m->families[i], opt, out);
+		if (!collector_find(m->families[i]->collector))
+			print_family(m->families[i], opt, out);
 	return ferror(out) ? -1 : 0;
 }

@@ -263,7 +263,7 @@ int prom_write(const struct model *m, const struct prom_options *o, enum prom_fo
 		return -ENOMEM;
 	bounds_init(b, o);
 	for (size_t i = 0; i < m->nfamilies; i++)
-		put_family(out, &m->families[i], b, fmt);
+		put_family(out, m->families[i], b, fmt);
 	free(b);
 	if (fmt == PROM_OPENMETRICS_1_0)
 		fputs("# EOF\n", out);
