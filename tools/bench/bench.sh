@@ -16,14 +16,14 @@ BIN=${BENCH_BIN:-$ROOT/build/bench}
 OUT=${BENCH_OUT:-$ROOT/bench}
 SERVE_PORT=${BENCH_SERVE_PORT:-19417}
 if [[ ${BENCH_QUICK:-0} == 1 ]]; then
-	RUNS=${BENCH_RUNS:-2} PIPE_LOOPS=50000 SYSCALL_LOOPS=1000000 TCP_SECS=0.5
-	STEADY_S=2 TRAFFIC_SECS=5 SCRAPE_SECS=2 SERIES_PORTS="10 100"
+	RUNS=${BENCH_RUNS:-2} WORKLOAD_SECS=0.5
+	STEADY_S=2 TRAFFIC_SECS=5 SCRAPE_SECS=2 SERIES_PORTS="10"
 else
-	RUNS=${BENCH_RUNS:-5} PIPE_LOOPS=200000 SYSCALL_LOOPS=5000000 TCP_SECS=1.5
-	STEADY_S=5 TRAFFIC_SECS=60 SCRAPE_SECS=5 SERIES_PORTS="10 100 256"
+	RUNS=${BENCH_RUNS:-5} WORKLOAD_SECS=1
+	STEADY_S=3 TRAFFIC_SECS=60 SCRAPE_SECS=3 SERIES_PORTS="10 100 256"
 fi
 SECTIONS=${BENCH_SECTIONS:-cost slowdown footprint scrape}
-export BIN PIPE_LOOPS SYSCALL_LOOPS TCP_SECS
+export BIN WORKLOAD_SECS
 
 # shellcheck source=common.sh
 . "$HERE/common.sh"
@@ -44,6 +44,7 @@ done
 
 WORK=$(mktemp -d /tmp/kprof-bench.XXXXXX)
 RAW=$WORK/raw.tsv
+export RATE_DIR=$WORK
 TOOL_PID=
 : >"$RAW"
 # libbpf-tools' syscount, tcplife and tcpstates attach classic tracepoints,
@@ -87,6 +88,7 @@ cat >"$WORK/machine.md" <<EOF
 | libbpf-tools | $(dpkg-query -W -f='${Version}' libbpf-tools 2>/dev/null || echo none) |
 | perf | $(perf --version 2>/dev/null) |
 | collectors | $COLLECTORS |
+| workloads | about ${WORKLOAD_SECS} s per run (loop count from the last measured rate) |
 | runs | $RUNS per measurement$([[ ${BENCH_QUICK:-0} == 1 ]] && echo " (BENCH_QUICK: short runs, not for comparison)") |
 
 Medians with min–max over the runs. The machine may be shared: compare

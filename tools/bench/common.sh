@@ -103,12 +103,12 @@ tool_stop() {
 	TOOL_PID=
 }
 
-# Runs a workload, prints its ops/s.
+# Runs a workload for about $WORKLOAD_SECS, prints its ops/s.
 workload() { "$HERE/workload.sh" "$1"; }
 workload_label() {
 	case $1 in
-	pipe) echo "taskset -c 1 perf bench sched pipe -l $PIPE_LOOPS" ;;
-	syscall) echo "perf bench syscall basic -l $SYSCALL_LOOPS" ;;
-	tcp) echo "tcploop -d $TCP_SECS (connect, 16 KiB, close on 127.0.0.1)" ;;
+	pipe) echo "taskset -c 1 perf bench sched pipe" ;;
+	syscall) echo "perf bench syscall basic" ;;
+	tcp) echo "tcploop (connect, 16 KiB, close on 127.0.0.1)" ;;
 	esac
 }

@@ -42,7 +42,7 @@ scrape_level() { # label
 }
 
 section_scrape() {
-	local ports
+	local ports w
 	log "section 4: scrape"
 	if ! "$KPROF" serve --help >/dev/null 2>&1; then
 		note scrape "\`kprof serve\` is not in this build yet: section skipped"
@@ -50,9 +50,10 @@ section_scrape() {
 	fi
 	serve_start || { note scrape "kprof serve did not start: section skipped"; return 0; }
 	note scrape "traffic: ${TRAFFIC_SECS} s of the three workloads before scraping; each scrape: a new connection, GET /metrics, read to the end"
-	"$HERE/workload.sh" syscall >/dev/null
-	"$HERE/workload.sh" pipe >/dev/null
-	"$BIN/tcploop" -d "$TRAFFIC_SECS" >/dev/null
+	local end=$((SECONDS + ${TRAFFIC_SECS%.*}))
+	while ((SECONDS < end)); do
+		for w in syscall pipe tcp; do workload "$w" >/dev/null; done
+	done
 	scrape_level "default"
 	tool_stop
 	if [[ " $COLLECTORS " != *" tcp "* ]]; then
