@@ -145,29 +145,17 @@ static __always_inline bool kprof_current_selected(void)
 	return true;
 }
 
-/* Whether another task (woken, switched in, signalled) is one the user asked for. */
+/*
+ * Whether another task (woken, switched in, signalled) is one the user asked
+ * for. task must be a BTF pointer (a tp_btf argument): tgid and comm are
+ * read directly, as callers of kprof_selected() did, so without --cgroup
+ * this costs exactly what kprof_selected(task->tgid, task->comm) does.
+ */
 static __always_inline bool kprof_task_selected(struct task_struct *task)
 {
-	__u32 tgid = BPF_CORE_READ(task, tgid);
-	char comm[KPROF_COMM_LEN];
-
-	if (tgid == self_tgid)
+	if (!kprof_selected(task->tgid, task->comm))
 		return false;
-	if (!filter_by_pid && !filter_by_comm && !filter_ncgroups)
-		return true;
-	if (filter_by_pid) {
-		if (!bpf_map_lookup_elem(&filter_pids, &tgid))
-			return false;
-	}
-	if (filter_ncgroups && !kprof_task_in_cgroups(task))
-		return false;
-	if (filter_by_comm) {
-		if (bpf_core_read(comm, sizeof(comm), &task->comm))
-			return false;
-		if (!kprof_comm_matches(comm))
-			return false;
-	}
-	return true;
+	return !filter_ncgroups || kprof_task_in_cgroups(task);
 }
 
 #endif /* KPROF_FILTER_BPF_H */

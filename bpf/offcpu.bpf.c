@@ -41,8 +41,7 @@ struct {
 } offcpu_start SEC(".maps");
 
 SEC("tp_btf/sched_switch")
-int BPF_PROG(kprof_offcpu_switch, bool preempt, struct task_struct *prev,
-	     struct task_struct *next)
+int BPF_PROG(kprof_offcpu_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
 	__u64 now = bpf_ktime_get_ns(), delta;
 	struct kprof_stack_key key;
@@ -57,8 +56,8 @@ int BPF_PROG(kprof_offcpu_switch, bool preempt, struct task_struct *prev,
 		s = bpf_task_storage_get(&offcpu_start, prev, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 		if (s) {
 			s->ts = now;
-			s->kern_stack_id = stack_id_checked(
-				bpf_get_stackid(ctx, &stacks, OFFCPU_SKIP_FRAMES));
+			s->kern_stack_id =
+				stack_id_checked(bpf_get_stackid(ctx, &stacks, OFFCPU_SKIP_FRAMES));
 			s->user_stack_id =
 				stack_id_checked(bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK));
 		} else {

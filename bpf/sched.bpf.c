@@ -20,7 +20,7 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
 /* include/linux/sched.h; TASK_DEAD has been 0x80 since 4.14. */
 #define TASK_RUNNING 0
-#define TASK_DEAD 0x80
+#define TASK_DEAD    0x80
 
 /*
  * Set by userspace from the running kernel's BTF before load; the verifier
@@ -34,8 +34,8 @@ const volatile bool use_task_storage = true;
 
 /* Start times of one thread; 0 means "not known". */
 struct sched_task {
-	__u64 oncpu_ts;  /* switched in */
-	__u64 wait_ts;   /* became runnable: woken, or preempted */
+	__u64 oncpu_ts;	 /* switched in */
+	__u64 wait_ts;	 /* became runnable: woken, or preempted */
 	__u64 offcpu_ts; /* switched out blocked */
 };
 
@@ -101,7 +101,7 @@ static __always_inline long task_state(struct task_struct *t)
 static __always_inline bool task_selected(struct task_struct *t)
 {
 	/* pid 0 is the idle task of each CPU: not a task that waits. */
-	return t->pid && kprof_selected(t->tgid, t->comm);
+	return t->pid && kprof_task_selected(t);
 }
 
 static __always_inline struct sched_task *task_entry(struct task_struct *t, bool create)

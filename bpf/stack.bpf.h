@@ -63,7 +63,7 @@ static __always_inline __s32 stack_id_checked(long id)
 
 static __always_inline void stack_add(const struct kprof_stack_key *key, __u64 weight_ns)
 {
-	struct kprof_stack_value *v, init = { .count = 1, .weight_ns = weight_ns };
+	struct kprof_stack_value *v, init = {.count = 1, .weight_ns = weight_ns};
 
 	v = bpf_map_lookup_elem(&stack_counts, key);
 	if (!v) {

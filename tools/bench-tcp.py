@@ -102,6 +102,17 @@ def main():
         print(f"{'--tcp-rtt-interval ' + interval:22} {8 * gb / secs:8.2f} {runs:11} "
               f"{ns / max(runs, 1):9.1f} {sns / max(sruns, 1):9.1f} "
               f"{100 * total_ns / 1e9 / secs:9.3f}%")
+    # Connection churn: what a connection costs, whatever its data.
+    conns = 4000
+    secs, progs = under_kprof("10ms", conns, 16384)
+    total = sum(v[1] for v in progs.values())
+    print(f"\n{conns} loopback connections of 16 KiB under --tcp-rtt-interval 10ms "
+          f"({conns / secs:.0f}/s; without kprof {conns / transfer(conns, 16384):.0f}/s)")
+    for name, (runs, ns) in sorted(progs.items()):
+        if runs:
+            print(f"  {name:28} {runs / conns:6.2f} runs/conn {ns / runs:8.1f} ns/run "
+                  f"{ns / conns:8.1f} ns/conn")
+    print(f"  {'all programs':28} {'':26} {total / conns:8.1f} ns/conn")
     os.close(fd)
 
 

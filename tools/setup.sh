@@ -18,6 +18,7 @@ PACKAGES=(
 	libclang-rt-14-dev                      # make fuzz: libFuzzer and sanitizers
 	python3 valgrind                        # tests: JSON output, leak checks
 	iproute2 procps util-linux              # tests: namespaces, ps, setpriv
+	golang-go libxml2-utils chromium        # tests: go tool pprof, xmllint, SVG in a browser
 )
 PACKAGES+=(${KPROF_EXTRA_PACKAGES:-})
 

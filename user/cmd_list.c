@@ -50,6 +50,9 @@ int cmd_list(int argc, char **argv)
 		if (mem.per_task)
 			printf("%10s plus %zu bytes of task storage per traced thread\n", "",
 			       mem.per_task);
+		if (mem.per_socket)
+			printf("%10s plus %zu bytes of socket storage per traced socket\n", "",
+			       mem.per_socket);
 	}
 	printf("\nThis host has %d possible CPUs.\n", ncpus);
 	return 0;

@@ -137,7 +137,9 @@ int cmd_serve(int argc, char **argv)
 
 	wait_for_stop(&stop);
 	http_server_stop(srv, DRAIN_SECONDS);
+	klog(KLOG_DEBUG, "http server stopped", NULL);
 	serve_stop_collectors(&s);
+	klog(KLOG_DEBUG, "collectors detached", NULL);
 	if (s.bpf_stats_fd >= 0)
 		close(s.bpf_stats_fd);
 	pthread_mutex_destroy(&s.collect_lock);

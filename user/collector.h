@@ -59,6 +59,8 @@ struct collector_memory {
 	size_t shared;
 	/* Task-local storage: bytes per thread that has an entry. */
 	size_t per_task;
+	/* Socket-local storage: bytes per traced socket. */
+	size_t per_socket;
 };
 int collector_memory(const struct collector_desc *d, struct collector_memory *mem);
 

@@ -100,24 +100,27 @@ static int cpu_start(const struct kprof_config *cfg, void **state, struct bpf_ob
 		goto out_free;
 	}
 	KPROF_SET_FILTER_RODATA(st->skel, cfg);
-	ret = cpu_bpf__load(st->skel);
-	if (ret) {
-		kprof_explain_bpf_error(NAME, "load", ret, err);
+	/* Attached by hand below: one perf event per online CPU. */
+	ret = kprof_skel_load_attach(NAME, st->skel->skeleton, cfg, false, err);
+	if (ret)
 		goto out_free;
-	}
-	ret = kprof_filter_fill(bpf_map__fd(st->skel->maps.filter_pids), cfg);
-	if (ret) {
-		kprof_explain_bpf_error(NAME, "configure", ret, err);
-		goto out_free;
-	}
 	for (int i = 0; i < ncpus; i++) {
 		ret = attach_cpu(st, cpus[i], st->frequency_hz);
 		/* A CPU that went offline since the mask was read is no error. */
-		if (ret && ret != -ENODEV) {
+		if (ret == -EINVAL) {
 			snprintf(err->msg, sizeof(err->msg),
-				 "could not open a cpu-clock perf event on CPU %d (%s): kprof needs "
-				 "root (or CAP_PERFMON), and kernel.perf_event_paranoid may forbid it",
-				 cpus[i], strerror(-ret));
+				 "the kernel refused to sample at %d Hz: lower -F/--frequency, or "
+				 "raise the sysctl kernel.perf_event_max_sample_rate",
+				 st->frequency_hz);
+			goto out_free;
+		}
+		if (ret && ret != -ENODEV) {
+			snprintf(
+				err->msg, sizeof(err->msg),
+				"could not open a cpu-clock perf event on CPU %d (%s): kprof needs "
+				"root (or CAP_PERFMON), and kernel.perf_event_paranoid may forbid "
+				"it",
+				cpus[i], strerror(-ret));
 			goto out_free;
 		}
 	}
@@ -166,7 +169,7 @@ static void cpu_close_object(void *state)
 }
 
 /* Not a tracepoint: a perf event; the table lists no BTF tracepoint. */
-static const char *const tracepoints[] = { NULL };
+static const char *const tracepoints[] = {NULL};
 
 const struct collector_desc collector_cpu = {
 	.name = NAME,

@@ -55,8 +55,8 @@ static void configure(struct sched_bpf *skel, const struct sched_features *f)
 	bpf_map__set_autocreate(skel->maps.sched_task_hash, !f->task_storage);
 }
 
-int sched_start_with(const struct kprof_config *cfg, const struct sched_features *f,
-		     void **state, struct bpf_object **obj, struct kprof_error *err)
+int sched_start_with(const struct kprof_config *cfg, const struct sched_features *f, void **state,
+		     struct bpf_object **obj, struct kprof_error *err)
 {
 	struct sched_bpf *skel = sched_bpf__open();
 	int ret;
@@ -68,21 +68,9 @@ int sched_start_with(const struct kprof_config *cfg, const struct sched_features
 	}
 	configure(skel, f);
 	KPROF_SET_FILTER_RODATA(skel, cfg);
-	ret = sched_bpf__load(skel);
-	if (ret) {
-		kprof_explain_bpf_error(NAME, "load", ret, err);
+	ret = kprof_skel_load_attach(NAME, skel->skeleton, cfg, true, err);
+	if (ret)
 		goto out_destroy;
-	}
-	ret = kprof_filter_fill(bpf_map__fd(skel->maps.filter_pids), cfg);
-	if (ret) {
-		kprof_explain_bpf_error(NAME, "configure", ret, err);
-		goto out_destroy;
-	}
-	ret = sched_bpf__attach(skel);
-	if (ret) {
-		kprof_explain_bpf_error(NAME, "attach", ret, err);
-		goto out_destroy;
-	}
 	*state = skel;
 	*obj = skel->obj;
 	return 0;
@@ -103,14 +91,14 @@ static int sched_start(const struct kprof_config *cfg, void **state, struct bpf_
 static const struct {
 	const char *name, *help;
 } families[KPROF_SCHED_HISTS] = {
-	[KPROF_SCHED_RUNQ] = { "kprof_sched_runqueue_latency_seconds",
-			       "Time from becoming runnable (wakeup or preemption) to running "
-			       "on a CPU." },
-	[KPROF_SCHED_OFFCPU] = { "kprof_sched_offcpu_seconds",
-				 "Time from being switched out blocked to being switched back "
-				 "in." },
-	[KPROF_SCHED_ONCPU] = { "kprof_sched_oncpu_seconds",
-				"Time from being switched in to being switched out." },
+	[KPROF_SCHED_RUNQ] = {"kprof_sched_runqueue_latency_seconds",
+			      "Time from becoming runnable (wakeup or preemption) to running "
+			      "on a CPU."},
+	[KPROF_SCHED_OFFCPU] = {"kprof_sched_offcpu_seconds",
+				"Time from being switched out blocked to being switched back "
+				"in."},
+	[KPROF_SCHED_ONCPU] = {"kprof_sched_oncpu_seconds",
+			       "Time from being switched in to being switched out."},
 };
 
 static const char *const lost_reasons[KPROF_SCHED_LOST_REASONS] = {
@@ -125,12 +113,13 @@ static const char *const lost_reasons[KPROF_SCHED_LOST_REASONS] = {
  */
 static int collect_recursion_misses(struct sched_bpf *skel, struct model *m)
 {
-	static const char *const labels[] = { "collector", "reason" };
-	static const char *const values[] = { NAME, "program_recursion" };
+	static const char *const labels[] = {"collector", "reason"};
+	static const char *const values[] = {NAME, "program_recursion"};
 	struct bpf_program *prog;
 	double misses = 0;
 
-	bpf_object__for_each_program(prog, skel->obj) {
+	bpf_object__for_each_program(prog, skel->obj)
+	{
 		struct bpf_prog_info info;
 		__u32 len = sizeof(info);
 
@@ -194,8 +183,7 @@ static struct bpf_object *sched_open_object(void **state)
 	return skel->obj;
 }
 
-static const char *const tracepoints[] = { "sched_wakeup", "sched_wakeup_new", "sched_switch",
-					   NULL };
+static const char *const tracepoints[] = {"sched_wakeup", "sched_wakeup_new", "sched_switch", NULL};
 
 const struct collector_desc collector_sched = {
 	.name = NAME,

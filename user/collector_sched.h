@@ -20,8 +20,8 @@ struct sched_features {
 void sched_features_detect(struct sched_features *f);
 
 /* collector_sched.start with the given features instead of detected ones. */
-int sched_start_with(const struct kprof_config *cfg, const struct sched_features *f,
-		     void **state, struct bpf_object **obj, struct kprof_error *err);
+int sched_start_with(const struct kprof_config *cfg, const struct sched_features *f, void **state,
+		     struct bpf_object **obj, struct kprof_error *err);
 
 extern const struct collector_desc collector_sched;
 

@@ -79,21 +79,9 @@ static int tcp_start(const struct kprof_config *cfg, void **state, struct bpf_ob
 	ret = tcp_configure(c, cfg, err);
 	if (ret)
 		goto out_destroy;
-	ret = tcp_bpf__load(c->skel);
-	if (ret) {
-		kprof_explain_bpf_error(NAME, "load", ret, err);
+	ret = kprof_skel_load_attach(NAME, c->skel->skeleton, cfg, true, err);
+	if (ret)
 		goto out_destroy;
-	}
-	ret = kprof_filter_fill(bpf_map__fd(c->skel->maps.filter_pids), cfg);
-	if (ret) {
-		kprof_explain_bpf_error(NAME, "configure", ret, err);
-		goto out_destroy;
-	}
-	ret = tcp_bpf__attach(c->skel);
-	if (ret) {
-		kprof_explain_bpf_error(NAME, "attach", ret, err);
-		goto out_destroy;
-	}
 	*state = c;
 	*obj = c->skel->obj;
 	return 0;
@@ -129,6 +117,14 @@ static int read_port_names(struct tcp_collector *c, char (*names)[8])
 
 enum { F_CONNECT, F_RTT, F_DURATION, F_RETRANS, F_RESETS, F_NFAMILIES };
 
+static const char *const family_names[F_NFAMILIES] = {
+	[F_CONNECT] = "kprof_tcp_connect_latency_seconds",
+	[F_RTT] = "kprof_tcp_rtt_seconds",
+	[F_DURATION] = "kprof_tcp_connection_duration_seconds",
+	[F_RETRANS] = "kprof_tcp_retransmits_total",
+	[F_RESETS] = "kprof_tcp_resets_total",
+};
+
 static int make_families(struct tcp_collector *c, struct model *m, struct family **f)
 {
 	static const char *const port[] = {"port"};
@@ -136,25 +132,27 @@ static int make_families(struct tcp_collector *c, struct model *m, struct family
 	static const char *const dir_port[] = {"direction", "port"};
 	int np = c->by == KPROF_TCP_BY_NONE ? 0 : 1;
 
-	f[F_CONNECT] = model_family(m, NAME, "kprof_tcp_connect_latency_seconds",
+	f[F_CONNECT] = model_family(m, NAME, family_names[F_CONNECT],
 				    "Active opens: connect() (SYN_SENT) to ESTABLISHED.",
 				    FAMILY_HISTOGRAM, np, port);
-	f[F_RTT] = model_family(m, NAME, "kprof_tcp_rtt_seconds",
+	f[F_RTT] = model_family(m, NAME, family_names[F_RTT],
 				"Smoothed RTT (srtt), sampled at most once per socket per "
 				"--tcp-rtt-interval.",
 				FAMILY_HISTOGRAM, np, port);
-	f[F_DURATION] = model_family(m, NAME, "kprof_tcp_connection_duration_seconds",
+	f[F_DURATION] = model_family(m, NAME, family_names[F_DURATION],
 				     "Connection lifetime: ESTABLISHED to CLOSE.", FAMILY_HISTOGRAM,
 				     np, port);
-	f[F_RETRANS] = model_family(m, NAME, "kprof_tcp_retransmits_total",
+	f[F_RETRANS] = model_family(m, NAME, family_names[F_RETRANS],
 				    "Segments retransmitted (as TcpRetransSegs counts them).",
 				    FAMILY_COUNTER, np, port);
-	f[F_RESETS] =
-		model_family(m, NAME, "kprof_tcp_resets_total", "TCP resets, sent or received.",
-			     FAMILY_COUNTER, 1 + np, np ? dir_port : dir);
+	f[F_RESETS] = model_family(m, NAME, family_names[F_RESETS], "TCP resets, sent or received.",
+				   FAMILY_COUNTER, 1 + np, np ? dir_port : dir);
 	for (int i = 0; i < F_NFAMILIES; i++)
 		if (!f[i])
 			return -ENOMEM;
+	/* Each model_family() may move the families array: take the final addresses. */
+	for (int i = 0; i < F_NFAMILIES; i++)
+		f[i] = model_find(m, family_names[i]);
 	return 0;
 }
 
@@ -203,7 +201,13 @@ static int collect_stats(struct tcp_collector *c, struct model *m)
 	struct family *f[F_NFAMILIES];
 	char(*names)[8];
 
+	/*
+	 * model_family() may move the families made before it (the model grows
+	 * its array): a second pass finds all five in place and moves nothing.
+	 */
 	ret = make_families(c, m, f);
+	if (!ret)
+		ret = make_families(c, m, f);
 	if (ret)
 		return ret;
 	names = calloc(c->nslots, sizeof(*names));

@@ -59,6 +59,9 @@ static void map_memory(const struct bpf_map *map, struct collector_memory *mem)
 	case BPF_MAP_TYPE_TASK_STORAGE:
 		mem->per_task += round8(value) + 64;
 		break;
+	case BPF_MAP_TYPE_SK_STORAGE:
+		mem->per_socket += round8(value) + 64;
+		break;
 	default:
 		mem->shared += round8(value) * entries;
 		break;

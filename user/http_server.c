@@ -177,7 +177,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 				  size_t *upload_data_size, void **con_cls)
 {
 	struct http_server *s = cls;
-	struct http_request req = {method, url, NULL, NULL};
+	struct http_request req = {.method = method, .path = url};
 	struct http_response resp = {0};
 	enum MHD_Result ret;
 
@@ -210,6 +210,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	req.accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
 	req.accept_encoding =
 		MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+	req.seconds = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "seconds");
 	s->opt.handler(s->opt.ctx, &req, &resp);
 	if (!resp.body)
 		return MHD_NO; /* out of memory: close the connection */

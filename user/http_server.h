@@ -19,6 +19,7 @@ struct http_request {
 	const char *path;
 	const char *accept;	     /* NULL when absent */
 	const char *accept_encoding; /* NULL when absent */
+	const char *seconds;	     /* query argument ?seconds=N (pprof), NULL when absent */
 };
 
 struct http_response {

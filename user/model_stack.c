@@ -110,9 +110,9 @@ static int add_frames(struct stack_profile *p, uint32_t *dst, enum location_kind
 	return 0;
 }
 
-int stack_profile_add(struct stack_profile *p, uint32_t pid, const char *comm,
-		      const uint64_t *kern, uint32_t nkern, const uint64_t *user, uint32_t nuser,
-		      uint64_t count, uint64_t weight_ns)
+int stack_profile_add(struct stack_profile *p, uint32_t pid, const char *comm, const uint64_t *kern,
+		      uint32_t nkern, const uint64_t *user, uint32_t nuser, uint64_t count,
+		      uint64_t weight_ns)
 {
 	struct stack_sample *s;
 

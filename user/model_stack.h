@@ -17,7 +17,7 @@
 #include "symbolize.h"
 
 enum stack_kind {
-	STACK_CPU, /* count = samples, weight = count x period */
+	STACK_CPU,    /* count = samples, weight = count x period */
 	STACK_OFFCPU, /* count = blocks, weight = time off CPU */
 };
 
@@ -73,9 +73,9 @@ void stack_profile_free(struct stack_profile *p);
  * stack map holds them); a NULL array with n == 1 adds one "lost stack"
  * frame. 0 or -ENOMEM.
  */
-int stack_profile_add(struct stack_profile *p, uint32_t pid, const char *comm,
-		      const uint64_t *kern, uint32_t nkern, const uint64_t *user, uint32_t nuser,
-		      uint64_t count, uint64_t weight_ns);
+int stack_profile_add(struct stack_profile *p, uint32_t pid, const char *comm, const uint64_t *kern,
+		      uint32_t nkern, const uint64_t *user, uint32_t nuser, uint64_t count,
+		      uint64_t weight_ns);
 
 /* Resolves every location once; s NULL leaves "[unknown]" with the address. */
 void stack_profile_symbolize(struct stack_profile *p, struct symbolizer *s);

@@ -131,6 +131,8 @@ static int map_fill(struct model *m, const char *collector, struct bpf_object *o
 		if (t != BPF_MAP_TYPE_HASH && t != BPF_MAP_TYPE_PERCPU_HASH &&
 		    t != BPF_MAP_TYPE_LRU_HASH && t != BPF_MAP_TYPE_LRU_PERCPU_HASH)
 			continue;
+		if (!bpf_map__autocreate(map)) /* a map for other kernels: not created */
+			continue;
 		n = count_entries(map);
 		if (n < 0)
 			return (int)n;

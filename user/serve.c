@@ -8,6 +8,7 @@
 #include "http_negotiate.h"
 #include "log.h"
 #include "serve.h"
+#include "serve_pprof.h"
 #include "sink_prometheus.h"
 
 static double mono_s(void)
@@ -46,7 +47,9 @@ int serve_start_collectors(struct serve *s, const struct serve_config *cfg)
 			attempt(s, collector_find(cfg->kcfg.collectors[i]));
 	} else {
 		for (int i = 0; kprof_collectors[i] && i < KPROF_MAX_COLLECTORS; i++)
-			attempt(s, kprof_collectors[i]);
+			/* Stack collectors run on demand, per /debug/pprof request. */
+			if (!kprof_collectors[i]->collect_stacks)
+				attempt(s, kprof_collectors[i]);
 	}
 	return s->session.n;
 }
@@ -189,7 +192,7 @@ void serve_handle(void *ctx, const struct http_request *req, struct http_respons
 {
 	struct serve *s = ctx;
 	bool known = !strcmp(req->path, s->cfg->telemetry_path) || !strcmp(req->path, "/") ||
-		     !strcmp(req->path, "/healthz");
+		     !strcmp(req->path, "/healthz") || serve_pprof_collector(req->path);
 	char buf[2048];
 
 	if (!known) {
@@ -205,6 +208,8 @@ void serve_handle(void *ctx, const struct http_request *req, struct http_respons
 		metrics(s, req, r);
 	else if (!strcmp(req->path, "/healthz"))
 		text(r, serve_health(s, buf, sizeof(buf)), buf);
+	else if (serve_pprof_collector(req->path))
+		serve_pprof(s, req, r);
 	else
 		index_page(s, r);
 }

@@ -29,7 +29,7 @@ static char *fold(const struct stack_profile *p, const struct stack_sample *s)
 		size_t plen;
 
 		if (i == 0) {
-			struct stack_location comm = { .kind = LOC_USER };
+			struct stack_location comm = {.kind = LOC_USER};
 
 			comm.frame.function = s->comm[0] ? s->comm : "[unknown]";
 			part = stack_frame_name(&comm, name, sizeof(name));

@@ -50,9 +50,9 @@ int stack_maps_read(int counts_fd, int stacks_fd, struct stack_profile *p)
 		comm[sizeof(key.comm)] = 0;
 		if (p->kind == STACK_CPU)
 			v.weight_ns = v.count * p->period_ns;
-		ret = stack_profile_add(p, key.pid, comm, kern_ok ? kern : NULL, kern_ok ? nkern : 1,
-					user_ok ? user : NULL, user_ok ? nuser : 1, v.count,
-					v.weight_ns);
+		ret = stack_profile_add(p, key.pid, comm, kern_ok ? kern : NULL,
+					kern_ok ? nkern : 1, user_ok ? user : NULL,
+					user_ok ? nuser : 1, v.count, v.weight_ns);
 		if (ret)
 			return ret;
 	}

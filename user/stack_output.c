@@ -7,8 +7,8 @@
 #include "stack_output.h"
 #include "stack_sink.h"
 
-struct stack_profile *stack_output_profile(struct collector *c, struct symbolizer *s,
-					   double duration_s, int *ret)
+/* The profile as the maps hold it now, not yet symbolized. */
+static struct stack_profile *read_profile(struct collector *c, double duration_s, int *ret)
 {
 	struct stack_profile *p = stack_profile_new(STACK_CPU, c->desc->name);
 	struct timespec now;
@@ -21,10 +21,19 @@ struct stack_profile *stack_output_profile(struct collector *c, struct symbolize
 		stack_profile_free(p);
 		return NULL;
 	}
-	stack_profile_symbolize(p, s);
 	p->duration_ns = (uint64_t)(duration_s * 1e9);
 	clock_gettime(CLOCK_REALTIME, &now);
 	p->start_ns = (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec - p->duration_ns;
+	return p;
+}
+
+struct stack_profile *stack_output_profile(struct collector *c, struct symbolizer *s,
+					   double duration_s, int *ret)
+{
+	struct stack_profile *p = read_profile(c, duration_s, ret);
+
+	if (p)
+		stack_profile_symbolize(p, s);
 	return p;
 }
 
@@ -67,52 +76,65 @@ static int write_one(const struct stack_profile *p, const char *dir, const char 
 int stack_output_write(struct session *s, const char *dir, double duration_s, FILE *log,
 		       struct kprof_error *err)
 {
-	static const char *const exts[] = { "folded", "svg", "pb.gz" };
+	static const char *const exts[] = {"folded", "svg", "pb.gz"};
+	struct stack_profile *profiles[KPROF_MAX_COLLECTORS];
 	struct symbolizer *sym = NULL;
 	char path[4096];
+	int n = 0;
 	int ret = 0;
 
 	if (mkdir(dir, 0755) && errno != EEXIST) {
 		ret = -errno;
-		snprintf(err->msg, sizeof(err->msg), "could not create the output directory %.400s: %s",
-			 dir, strerror(errno));
+		snprintf(err->msg, sizeof(err->msg),
+			 "could not create the output directory %.400s: %s", dir, strerror(errno));
 		return ret;
 	}
-	for (int i = 0; i < s->n; i++) {
+	/*
+	 * Every collector's maps first (the programs are still attached and
+	 * counting), symbolization after: it takes long, and the profiles should
+	 * all end where the recording did.
+	 */
+	for (int i = 0; i < s->n && !ret; i++) {
 		struct collector *c = &s->collectors[i];
-		struct stack_profile *p;
 
 		if (!c->desc->collect_stacks)
 			continue;
-		if (!sym && !(sym = symbolizer_new(NULL))) {
-			ret = -ENOMEM;
-			snprintf(err->msg, sizeof(err->msg), "out of memory");
-			break;
-		}
-		p = stack_output_profile(c, sym, duration_s, &ret);
-		if (!p) {
-			snprintf(err->msg, sizeof(err->msg), "could not read the %s collector's stacks: %s",
-				 c->desc->name, strerror(-ret));
-			break;
-		}
+		profiles[n] = read_profile(c, duration_s, &ret);
+		if (!profiles[n])
+			snprintf(err->msg, sizeof(err->msg),
+				 "could not read the %s collector's stacks: %s", c->desc->name,
+				 strerror(-ret));
+		else
+			n++;
+	}
+	if (!ret && n && !(sym = symbolizer_new(NULL))) {
+		ret = -ENOMEM;
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
+	}
+	for (int i = 0; i < n && !ret; i++) {
+		struct stack_profile *p = profiles[i];
+
+		stack_profile_symbolize(p, sym);
 		for (size_t e = 0; e < 3 && !ret; e++) {
 			ret = write_one(p, dir, exts[e], duration_s, path, sizeof(path));
 			if (ret)
-				snprintf(err->msg, sizeof(err->msg), "could not write %.400s: %s", path,
-					 strerror(-ret));
+				snprintf(err->msg, sizeof(err->msg), "could not write %.400s: %s",
+					 path, strerror(-ret));
 		}
 		if (!ret && log)
 			fprintf(log,
-				"kprof: %s flame graph: %s/%s.svg (also %s.folded, %s.pb.gz); %llu %s, "
-				"%llu lost\n",
-				c->desc->name, dir, c->desc->name, c->desc->name, c->desc->name,
+				"kprof: %s flame graph: %s/%s.svg (also %s.folded, %s.pb.gz); %llu "
+				"%s, %llu lost\n",
+				p->collector, dir, p->collector, p->collector, p->collector,
 				(unsigned long long)stack_profile_total_count(p),
 				p->kind == STACK_OFFCPU ? "blocks" : "samples",
 				(unsigned long long)p->lost);
-		stack_profile_free(p);
-		if (ret)
-			break;
 	}
+	for (int i = 0; i < n; i++)
+		stack_profile_free(profiles[i]);
+	if (!ret && !n && log)
+		fprintf(log, "kprof: no stack collector ran (cpu, offcpu): nothing written to %s\n",
+			dir);
 	symbolizer_free(sym);
 	return ret;
 }

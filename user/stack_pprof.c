@@ -343,7 +343,7 @@ static int encode(struct encoder *e)
 
 static int gzip(const struct pb_buf *in, unsigned char **buf, size_t *len)
 {
-	z_stream zs = { 0 };
+	z_stream zs = {0};
 	unsigned char *out;
 	uLong bound;
 	int ret;
@@ -373,7 +373,7 @@ static int gzip(const struct pb_buf *in, unsigned char **buf, size_t *len)
 
 int stack_pprof_encode(const struct stack_profile *p, unsigned char **buf, size_t *len)
 {
-	struct encoder e = { .p = p };
+	struct encoder e = {.p = p};
 	int ret;
 
 	ret = encode(&e);

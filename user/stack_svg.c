@@ -11,10 +11,10 @@
 #include "stack_sink.h"
 
 #define SVG_WIDTH 1200
-#define FRAME_H 16
-#define PAD 10
-#define TOP 44
-#define BOTTOM 34
+#define FRAME_H	  16
+#define PAD	  10
+#define TOP	  44
+#define BOTTOM	  34
 /* Frames narrower than this many pixels are not drawn: it bounds the file. */
 #define MIN_WIDTH_PX 0.1
 /* A frame's text is cut to what fits at about this many pixels a character. */
@@ -74,7 +74,8 @@ static int build(const struct stack_profile *p, struct node *root, int *max_dept
 			const char *part = s->comm[0] ? s->comm : "[unknown]";
 
 			if (d)
-				part = stack_frame_name(stack_frame_at(p, s, d - 1), name, sizeof(name));
+				part = stack_frame_name(stack_frame_at(p, s, d - 1), name,
+							sizeof(name));
 			at = node_child(at, part);
 			if (!at)
 				return -ENOMEM;
@@ -145,7 +146,7 @@ static void frame(struct layout *l, const struct node *n, int depth, double x)
 	double w = (double)n->raw * l->scale, cx = x;
 	double pct = l->total ? 100.0 * (double)n->raw / (double)l->total : 0;
 	int y = l->height - BOTTOM - (depth + 1) * FRAME_H;
-	size_t fit = w > 3 * CHAR_PX ? (size_t)(w / CHAR_PX) - 1 : 0;
+	size_t fit = w >= 5 * CHAR_PX ? (size_t)(w / CHAR_PX) - 1 : 0; /* >= 4 characters */
 	char fill[32];
 
 	if (w < MIN_WIDTH_PX)
@@ -154,8 +155,9 @@ static void frame(struct layout *l, const struct node *n, int depth, double x)
 	fprintf(l->out, "<g class=\"f\" data-d=\"%d\" data-v=\"%llu\"><title>", depth,
 		(unsigned long long)stack_value_out(l->p, n->raw));
 	xml_escape(l->out, n->name, 4096);
-	fprintf(l->out, " (%llu %s, %.2f%%)</title><rect x=\"%.2f\" y=\"%d\" width=\"%.2f\" "
-			"height=\"%d\" fill=\"%s\" rx=\"2\"/><text x=\"%.2f\" y=\"%d\">",
+	fprintf(l->out,
+		" (%llu %s, %.2f%%)</title><rect x=\"%.2f\" y=\"%d\" width=\"%.2f\" "
+		"height=\"%d\" fill=\"%s\" rx=\"2\"/><text x=\"%.2f\" y=\"%d\">",
 		(unsigned long long)stack_value_out(l->p, n->raw), stack_value_unit(l->p), pct, x,
 		y, w, FRAME_H - 1, fill, x + 3, y + FRAME_H - 4);
 	if (fit) {
@@ -216,20 +218,24 @@ static const char script[] =
 	"  for (var i = 0; i < gs.length; i++) {\n"
 	"    var g = gs[i], r = g.querySelector('rect'), t = g.querySelector('title');\n"
 	"    var f = { g: g, r: r, t: g.querySelector('text'), d: +g.getAttribute('data-d'),\n"
-	"      x: +r.getAttribute('x'), w: +r.getAttribute('width'), fill: r.getAttribute('fill'),\n"
+	"      x: +r.getAttribute('x'), w: +r.getAttribute('width'), fill: "
+	"r.getAttribute('fill'),\n"
 	"      name: t.textContent.replace(/ \\([^()]*\\)$/, ''), info: t.textContent };\n"
 	"    frames.push(f);\n"
 	"    g.addEventListener('click', zoom.bind(null, f));\n"
-	"    g.addEventListener('mouseover', function (f) { details.textContent = f.info; }.bind(null, f));\n"
+	"    g.addEventListener('mouseover', function (f) { details.textContent = f.info; "
+	"}.bind(null, f));\n"
 	"    g.addEventListener('mouseout', function () { details.textContent = ' '; });\n"
 	"  }\n"
-	"  document.getElementById('reset').addEventListener('click', function () { zoom(null); });\n"
+	"  document.getElementById('reset').addEventListener('click', function () { zoom(null); "
+	"});\n"
 	"  var q = document.getElementById('search');\n"
 	"  if (q) q.addEventListener('input', function () { search(q.value); });\n"
 	"}\n"
 	"function label(f, w) {\n"
-	"  var fit = w > 21 ? Math.floor(w / 7) - 1 : 0;\n"
-	"  f.t.textContent = fit <= 0 ? '' : f.name.length <= fit ? f.name : f.name.slice(0, fit - 2) + '..';\n"
+	"  var fit = w >= 35 ? Math.floor(w / 7) - 1 : 0;\n"
+	"  f.t.textContent = fit <= 0 ? '' : f.name.length <= fit ? f.name : f.name.slice(0, fit - "
+	"2) + '..';\n"
 	"}\n"
 	"function zoom(z) {\n"
 	"  zoomed = z;\n"
@@ -248,7 +254,8 @@ static const char script[] =
 	"}\n"
 	"function search(term) {\n"
 	"  var re = null, total = 0, end = -1;\n"
-	"  if (term) { try { re = new RegExp(term); } catch (e) { re = { test: function (s) { return s.indexOf(term) >= 0; } }; } }\n"
+	"  if (term) { try { re = new RegExp(term); } catch (e) { re = { test: function (s) { "
+	"return s.indexOf(term) >= 0; } }; } }\n"
 	"  var hits = [];\n"
 	"  frames.forEach(function (f) {\n"
 	"    var hit = re && re.test(f.name);\n"
@@ -269,8 +276,8 @@ static const char script[] =
 int stack_write_svg(const struct stack_profile *p, const char *title, FILE *out)
 {
 	char all[] = "all";
-	struct node root = { .name = all };
-	struct layout l = { .p = p, .out = out };
+	struct node root = {.name = all};
+	struct layout l = {.p = p, .out = out};
 	int max_depth = 0, ret;
 
 	ret = build(p, &root, &max_depth);
@@ -286,7 +293,8 @@ int stack_write_svg(const struct stack_profile *p, const char *title, FILE *out)
 		"<svg version=\"1.1\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
 		"xmlns=\"http://www.w3.org/2000/svg\">\n"
 		"<style>text { font-family: Verdana, sans-serif; font-size: 12px; fill: #000; } "
-		"g.f text { pointer-events: none; } g.f:hover rect { stroke: #000; stroke-width: 0.5; } "
+		"g.f text { pointer-events: none; } g.f:hover rect { stroke: #000; stroke-width: "
+		"0.5; } "
 		"#reset, g.f { cursor: pointer; } .hdr { font-size: 17px; }</style>\n"
 		"<rect width=\"100%%\" height=\"100%%\" fill=\"rgb(248,248,240)\"/>\n"
 		"<text class=\"hdr\" x=\"%d\" y=\"24\" text-anchor=\"middle\">",

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 #include "symbolize.h"
 #include "symbolize_internal.h"
@@ -21,6 +22,9 @@
 #define PROC_BUCKETS	 1024
 #define MAX_PROCS	 16384 /* forget them all past this: bounded memory */
 #define INTERN_MAX_BYTES (64u << 20)
+/* Modules and BPF programs come and go: kallsyms older than this is read
+ * again when the caller releases the strings (names point into it). */
+#define KALLSYMS_MAX_AGE_S 300u
 
 static const char UNKNOWN[] = "[unknown]";
 
@@ -44,6 +48,8 @@ struct symbolizer {
 	char proc_root[256], kallsyms_path[256], perf_map_dir[256];
 	struct kallsyms ksyms;
 	bool ksyms_tried;
+	time_t ksyms_loaded;
+	unsigned int ksyms_max_age;
 	struct sym_mapping kmapping;
 	struct proc *procs[PROC_BUCKETS];
 	size_t nprocs;
@@ -73,6 +79,8 @@ struct symbolizer *symbolizer_new(const struct symbolizer_options *opt)
 		opt && opt->cache_max_files ? opt->cache_max_files : SYMBOLIZER_CACHE_FILES,
 		opt && opt->cache_max_bytes ? opt->cache_max_bytes : SYMBOLIZER_CACHE_BYTES);
 	s->intern = intern_new(INTERN_MAX_BYTES);
+	s->ksyms_max_age =
+		opt && opt->kallsyms_max_age_s ? opt->kallsyms_max_age_s : KALLSYMS_MAX_AGE_S;
 	if (!s->files || !s->intern) {
 		symbolizer_free(s);
 		return NULL;
@@ -113,9 +121,21 @@ void symbolizer_free(struct symbolizer *s)
 	free(s);
 }
 
+static time_t now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
 void symbolizer_release_strings(struct symbolizer *s)
 {
 	intern_reset(s->intern);
+	if (s->ksyms_tried && now_s() - s->ksyms_loaded >= (time_t)s->ksyms_max_age) {
+		kallsyms_free(&s->ksyms);
+		s->ksyms_tried = false;
+	}
 }
 
 void symbolizer_get_stats(const struct symbolizer *s, struct symbolizer_stats *out)
@@ -317,7 +337,41 @@ static void load_perfmap(struct symbolizer *s, struct proc *p)
 	close(fd);
 }
 
-static struct elf_syms *parse_file(struct symbolizer *s, int fd, const struct file_key *k)
+/*
+ * A stripped file's full symbol table from its separate debug file
+ * (Debian's -dbgsym packages), named by build id: first in the process's
+ * root, then on the host, which holds the same binary if the id matches.
+ */
+static void add_debug_symbols(struct symbolizer *s, uint32_t pid, struct elf_syms *es)
+{
+	char path[128];
+	struct elf_syms dbg;
+	int fd;
+
+	if (es->has_symtab || strlen(es->build_id) < 4)
+		return;
+	snprintf(path, sizeof(path), "/usr/lib/debug/.build-id/%.2s/%s.debug", es->build_id,
+		 es->build_id + 2);
+	fd = open_in_root(s, pid, path);
+	if (fd < 0)
+		fd = open_regular(AT_FDCWD, path, false);
+	if (fd < 0)
+		return;
+	s->stats.debug_files++;
+	if (!elf_syms_from_fd(fd, &dbg) && dbg.syms.n > es->syms.n) {
+		/* Same code, same addresses: its symbols, our segments. */
+		struct sym_table t = es->syms;
+
+		es->syms = dbg.syms;
+		dbg.syms = t;
+		es->has_symtab = true;
+	}
+	elf_syms_free(&dbg);
+	close(fd);
+}
+
+static struct elf_syms *parse_file(struct symbolizer *s, uint32_t pid, int fd,
+				   const struct file_key *k)
 {
 	struct elf_syms *es = malloc(sizeof(*es));
 
@@ -326,7 +380,8 @@ static struct elf_syms *parse_file(struct symbolizer *s, int fd, const struct fi
 	s->stats.elf_parses++;
 	/* A file that does not parse is cached too, empty: it is not read
 	 * again for every frame. */
-	elf_syms_from_fd(fd, es);
+	if (!elf_syms_from_fd(fd, es))
+		add_debug_symbols(s, pid, es);
 	return fcache_put(s->files, k, es);
 }
 
@@ -387,7 +442,7 @@ static struct elf_syms *file_syms(struct symbolizer *s, struct proc *p, size_t i
 	if (es)
 		s->stats.elf_cache_hits++;
 	else
-		es = parse_file(s, fd, &st->key);
+		es = parse_file(s, p->pid, fd, &st->key);
 	close(fd);
 	return es;
 }
@@ -489,6 +544,7 @@ static void load_kallsyms(struct symbolizer *s)
 	int fd;
 
 	s->ksyms_tried = true;
+	s->ksyms_loaded = now_s();
 	/* Without symbols (no privilege) the mapping covers everything. */
 	s->kmapping = (struct sym_mapping){
 		.limit = UINT64_MAX, .path = "[kernel.kallsyms]", .build_id = ""};

@@ -48,6 +48,9 @@ struct symbolizer_options {
 	 * it: 2M symbols, 64 MiB of names). */
 	size_t cache_max_files;
 	size_t cache_max_bytes;
+	/* Age (s) past which symbolizer_release_strings() rereads kallsyms;
+	 * 0 for 300. */
+	unsigned int kallsyms_max_age_s;
 };
 
 #define SYMBOLIZER_CACHE_FILES 512
@@ -62,6 +65,7 @@ struct symbolizer_stats {
 	uint64_t cache_bytes;	 /* their size, estimated */
 	uint64_t maps_reads;	 /* /proc/PID/maps files read */
 	uint64_t perf_map_reads; /* perf-PID.map files read */
+	uint64_t debug_files;	 /* separate debug files read (by build id) */
 	uint64_t unknown_frames; /* frames answered "[unknown]" */
 	uint64_t interned_bytes; /* strings and mappings handed out */
 };
@@ -84,6 +88,8 @@ void symbolizer_forget_processes(struct symbolizer *s);
  * is handed out is kept (deduplicated) for the caller, bounded at 64 MiB,
  * past which frames read "[unknown]"; a long-running process calls this
  * once a profile is written, e.g. with symbolizer_forget_processes().
+ * Kernel symbols older than kallsyms_max_age_s are read again afterwards
+ * (modules and BPF programs come and go).
  */
 void symbolizer_release_strings(struct symbolizer *s);
 

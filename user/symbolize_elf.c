@@ -110,6 +110,24 @@ static bool strtab_ok(Elf *elf, size_t link)
 	       sh.sh_size <= SYM_MAX_ELF_SECTION;
 }
 
+/*
+ * Of aliases at one address, the name people know: sized over unsized,
+ * global over weak over local, then fewer leading underscores (printf over
+ * _IO_printf).
+ */
+static uint8_t alias_rank(const GElf_Sym *sym, const char *name)
+{
+	int bind = GELF_ST_BIND(sym->st_info), under = 0;
+
+	while (under < 3 && name[under] == '_')
+		under++;
+	return (uint8_t)((sym->st_size ? 1 << 4 : 0) +
+			 (bind == STB_GLOBAL ? 2 << 2
+			  : bind == STB_WEAK ? 1 << 2
+					     : 0) +
+			 (3 - under));
+}
+
 static void read_symbols(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, struct sym_table *t)
 {
 	Elf_Data *d;
@@ -137,10 +155,8 @@ static void read_symbols(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, struct sym
 		name = elf_strptr(elf, sh->sh_link, sym.st_name);
 		if (!name || !*name)
 			continue;
-		/* Prefer sized, then global names (an alias's local twin loses). */
 		if (symtab_add(t, sym.st_value, sym.st_size, name, strlen(name), 0,
-			       (uint8_t)((sym.st_size ? 2 : 0) +
-					 (GELF_ST_BIND(sym.st_info) != STB_LOCAL))) == -ENOSPC)
+			       alias_rank(&sym, name)) == -ENOSPC)
 			break;
 	}
 }
@@ -169,6 +185,8 @@ static int parse(Elf *elf, struct elf_syms *out)
 			continue;
 		if (sh.sh_type == SHT_SYMTAB || sh.sh_type == SHT_DYNSYM)
 			read_symbols(elf, scn, &sh, &out->syms);
+		if (sh.sh_type == SHT_SYMTAB)
+			out->has_symtab = true;
 		if (out->syms.full)
 			break;
 	}

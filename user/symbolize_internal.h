@@ -93,6 +93,7 @@ struct elf_syms {
 	unsigned int nseg;
 	char build_id[41]; /* hex, "" if none */
 	bool is_dyn;	   /* ET_DYN: PIE or shared library */
+	bool has_symtab;   /* .symtab read: not stripped */
 };
 
 /* One-time libelf setup; false if the library is unusable. */

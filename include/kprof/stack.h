@@ -17,7 +17,7 @@
 #define KPROF_STACK_COUNT_ENTRIES 16384
 
 struct kprof_stack_key {
-	__u32 pid; /* process (tgid): user addresses belong to its address space */
+	__u32 pid;	     /* process (tgid): user addresses belong to its address space */
 	__s32 kern_stack_id; /* < 0: none (-EFAULT: user mode) or lost */
 	__s32 user_stack_id; /* < 0: none (-EFAULT: kernel thread) or lost */
 	char comm[16];
@@ -29,10 +29,10 @@ struct kprof_stack_value {
 };
 
 enum kprof_stack_lost {
-	KPROF_STACK_LOST_COLLISION, /* stack slot taken by another stack (-EEXIST) */
-	KPROF_STACK_LOST_STACK_FULL, /* stack map out of entries (-ENOMEM) */
+	KPROF_STACK_LOST_COLLISION,   /* stack slot taken by another stack (-EEXIST) */
+	KPROF_STACK_LOST_STACK_FULL,  /* stack map out of entries (-ENOMEM) */
 	KPROF_STACK_LOST_COUNTS_FULL, /* counts hash full: sample not counted */
-	KPROF_STACK_LOST_STORAGE, /* offcpu: no task storage for the start time */
+	KPROF_STACK_LOST_STORAGE,     /* offcpu: no task storage for the start time */
 	KPROF_STACK_LOST_REASONS,
 };
 

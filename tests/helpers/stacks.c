@@ -59,7 +59,7 @@ __attribute__((noinline)) static void *thread_main(void *arg)
  */
 __attribute__((noinline)) void block_here(long ms)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 #if defined(__x86_64__)
 	long ret;
 

@@ -73,6 +73,34 @@ fi
 hot=$(awk '/;hot_loop[; ]/{n+=$NF} END{print n+0}' "$tmp/out/cpu.folded")
 grep -q "<title>hot_loop ($hot samples" "$tmp/out/cpu.svg" || fail "no hot_loop frame with $hot samples in cpu.svg"
 
+# In a browser, as a person would: click hot_loop (zooms to the full width),
+# hover (details line), search (matched share); and a screenshot to look at.
+if command -v chromium >/dev/null; then
+	cp tests/integration/svg_browser.js "$tmp/out/"
+	h=$(sed -n 's/.*<svg[^>]* height="\([0-9]*\)".*/\1/p' "$tmp/out/cpu.svg" | head -1)
+	printf '<html><body style="margin:0"><object id="o" data="cpu.svg" type="image/svg+xml" width="1200" height="%s"></object><script src="svg_browser.js"></script></body></html>\n' "$h" >"$tmp/out/view.html"
+	chrome=(chromium --headless=new --no-sandbox --disable-gpu --hide-scrollbars
+		--allow-file-access-from-files --virtual-time-budget=5000)
+	timeout 120 "${chrome[@]}" --dump-dom "file://$tmp/out/view.html?frame=hot_loop" 2>/dev/null |
+		sed -n 's/.*<title>\(.*\)<\/title>.*/\1/p' | sed 's/&quot;/"/g; s/&amp;/\&/g' >"$tmp/seen.json"
+	python3 - "$tmp/seen.json" <<'PY' || fail "the SVG in Chromium: $(cat "$tmp/seen.json")"
+import json, sys
+seen = json.load(open(sys.argv[1]))
+print("chromium:", seen)
+assert "error" not in seen, seen
+assert seen["before"] > 0.7 * 1180 and abs(seen["after"] - 1180) < 1, seen
+assert seen["details"].startswith("hot_loop ("), seen
+assert float(seen["matched"].split()[1].rstrip("%")) >= 80, seen
+PY
+	mkdir -p build/tests
+	timeout 120 "${chrome[@]}" --window-size=1200,$((h < 2000 ? h : 2000)) \
+		--screenshot=build/tests/cpu-flamegraph.png "file://$tmp/out/cpu.svg" >/dev/null 2>&1
+	[ -s build/tests/cpu-flamegraph.png ] || fail "no screenshot of cpu.svg"
+	echo "screenshot: build/tests/cpu-flamegraph.png"
+else
+	echo "note: chromium missing (Debian package chromium): SVG not driven in a browser"
+fi
+
 # pprof: go tool pprof reads it back; hot_loop on top.
 if go version >/dev/null 2>&1; then
 	top=$(HOME=$tmp go tool pprof -symbolize=none -top "$tmp/out/cpu.pb.gz" 2>&1)

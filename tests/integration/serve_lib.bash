@@ -42,7 +42,7 @@ stop_serve() {
 	kill -${1:-TERM} $KPID
 	wait $KPID
 	STOP_RC=$?
-	STOP_SECS=$(echo "$(date +%s.%N) - $t0" | bc)
+	STOP_SECS=$(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN { printf "%.3f", a - b }')
 	KPID=
 }
 

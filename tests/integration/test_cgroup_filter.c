@@ -157,6 +157,63 @@ static void test_only_selected_cgroup_counted(void **state)
 	assert_int_equal(getppids_counted(subtree, 1), 2 * N);
 }
 
+static void sleeps(void *arg)
+{
+	struct timespec ts = { 0, 1000000 };
+	int n = *(int *)arg;
+
+	for (int i = 0; i < n; i++)
+		nanosleep(&ts, NULL);
+}
+
+/*
+ * The sched collector filters the woken task (kprof_task_selected): a
+ * workload in a sleeps N times, one in b 5N times; with --cgroup a, the
+ * off-CPU periods counted are a's N (plus the odd preemption), never b's.
+ */
+static void test_sched_collector_filters_woken_task(void **state)
+{
+	static const char *const none[] = { NULL };
+	int na = N, nb = 5 * N;
+	struct kprof_config cfg;
+	struct kprof_error err;
+	struct workload wa, wb;
+	struct collector c;
+	struct series *s;
+	struct model *m;
+
+	(void)state;
+	REQUIRE_CGROUPS();
+	if (!collector_find("sched"))
+		skip();
+	m = model_new();
+	assert_non_null(m);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.cgroups[cfg.ncgroups++] = cg_a;
+	workload_fork(&wa, sleeps, &na);
+	workload_fork(&wb, sleeps, &nb);
+	move_to(&wa, cg_a);
+	move_to(&wb, cg_b);
+	if (collector_start(&c, collector_find("sched"), &cfg, &err)) {
+		workload_kill(&wa);
+		workload_kill(&wb);
+		fail_msg("%s", err.msg);
+	}
+	workload_go(&wa);
+	workload_go(&wb);
+	workload_wait(&wa);
+	workload_wait(&wb);
+	assert_int_equal(collector_collect(&c, m), 0);
+	collector_stop(&c);
+	s = find_series(m, "kprof_sched_offcpu_seconds", none);
+	assert_non_null(s);
+	print_message("off-CPU periods counted: %llu (a slept %d times, b %d)\n",
+		      (unsigned long long)s->hist->count, na, nb);
+	assert_true(s->hist->count >= (__u64)na);
+	assert_true(s->hist->count < (__u64)2 * na);
+	model_free(m);
+}
+
 static void raise_signals(void *arg)
 {
 	(void)arg;
@@ -240,6 +297,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_only_selected_cgroup_counted),
 		cmocka_unit_test(test_current_and_other_task_helpers),
+		cmocka_unit_test(test_sched_collector_filters_woken_task),
 		cmocka_unit_test(test_missing_cgroup_is_a_usage_error),
 	};
 	bpf_util_set_verbose(getenv("KPROF_TEST_VERBOSE") != NULL);

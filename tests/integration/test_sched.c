@@ -8,9 +8,9 @@
 #include "collector_sched.h"
 #include "kprof_test.h"
 
-#define RUNQ "kprof_sched_runqueue_latency_seconds"
+#define RUNQ   "kprof_sched_runqueue_latency_seconds"
 #define OFFCPU "kprof_sched_offcpu_seconds"
-#define ONCPU "kprof_sched_oncpu_seconds"
+#define ONCPU  "kprof_sched_oncpu_seconds"
 
 #define MS 1000000LL
 
@@ -42,7 +42,7 @@ static void spin_wall(int64_t ns)
 
 static void sleep_ns(int64_t ns)
 {
-	struct timespec ts = { ns / 1000000000LL, ns % 1000000000LL };
+	struct timespec ts = {ns / 1000000000LL, ns % 1000000000LL};
 
 	clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
 }
@@ -58,7 +58,7 @@ static void sleep_ns(int64_t ns)
  */
 static void realtime(int policy)
 {
-	struct sched_param sp = { .sched_priority = 1 };
+	struct sched_param sp = {.sched_priority = 1};
 
 	if (sched_setscheduler(0, policy, &sp))
 		_exit(EXIT_NO_RT);
@@ -121,7 +121,7 @@ static void *spinner(void *arg)
  */
 static void two_pinned_spinners(void *arg)
 {
-	struct sched_param sp = { .sched_priority = 1 };
+	struct sched_param sp = {.sched_priority = 1};
 	pthread_t t[2];
 	cpu_set_t set;
 
@@ -139,11 +139,16 @@ static void two_pinned_spinners(void *arg)
 		pthread_join(t[i], NULL);
 }
 
-/* One unpinned thread that works briefly and sleeps: woken onto an idle CPU. */
+/*
+ * One unpinned thread that works briefly and sleeps, under the pair's policy
+ * (SCHED_RR, priority 1) so that the only difference is the competition:
+ * at nice 0 its p50 reached 0.46 ms while other helpers loaded this machine.
+ */
 #define N_WAKEUPS 200
 static void lone_sleeper(void *arg)
 {
 	(void)arg;
+	realtime(SCHED_RR);
 	for (int i = 0; i < N_WAKEUPS; i++) {
 		spin_wall(100000);
 		sleep_ns(1 * MS);
@@ -192,7 +197,7 @@ static struct run run_sched(void (*fn)(void *), const struct sched_features *f)
 	struct sched_features detected;
 	struct collector c;
 	struct workload w;
-	struct run r = { model_new(), 0 };
+	struct run r = {model_new(), 0};
 	siginfo_t info;
 
 	assert_non_null(r.m);
@@ -309,7 +314,7 @@ static void test_offcpu_sleeps(void **state)
  */
 static void test_offcpu_sleeps_pre_5_11_paths(void **state)
 {
-	const struct sched_features old = { .prev_state_arg = false, .task_storage = false };
+	const struct sched_features old = {.prev_state_arg = false, .task_storage = false};
 	struct run r;
 
 	(void)state;
@@ -333,10 +338,11 @@ static void test_runqueue_pinned_pair_vs_lone_thread(void **state)
 	lone = hist_of(b.m, RUNQ);
 	pair_p50 = hist_quantile(pair, 0.5);
 	lone_p50 = hist_quantile(lone, 0.5);
-	print_message("run queue: pinned pair %llu events p50 %.3f ms total %.3f s; lone thread %llu "
-		      "events p50 %.1f us\n",
-		      (unsigned long long)pair->count, pair_p50 * 1e3, pair->sum_ns / 1e9,
-		      (unsigned long long)lone->count, lone_p50 * 1e6);
+	print_message(
+		"run queue: pinned pair %llu events p50 %.3f ms total %.3f s; lone thread %llu "
+		"events p50 %.1f us\n",
+		(unsigned long long)pair->count, pair_p50 * 1e3, pair->sum_ns / 1e9,
+		(unsigned long long)lone->count, lone_p50 * 1e6);
 	/*
 	 * 2 s of two spinners sharing a CPU in 1 ms turns: about 2,000 waits
 	 * of ~1 ms (fewer if the host steals the CPU), and together they wait
@@ -345,8 +351,12 @@ static void test_runqueue_pinned_pair_vs_lone_thread(void **state)
 	assert_true(pair->count >= 500);
 	assert_true(pair->sum_ns >= 1500 * MS);
 	assert_true(pair_p50 > 0.5e-3);
-	assert_true(lone->count >= N_WAKEUPS);
-	assert_true(lone_p50 < 0.2e-3);
+	/*
+	 * One wait per sleep, less the rare sleep whose timer fires before
+	 * the thread got off the CPU (it is then never switched out).
+	 */
+	assert_true(lone->count >= N_WAKEUPS * 9 / 10);
+	assert_true(lone_p50 < 0.1e-3);
 	assert_true(lone_p50 * 5 < pair_p50);
 	model_free(a.m);
 	model_free(b.m);
@@ -367,7 +377,9 @@ static void test_oncpu_slices_of_five_ms(void **state)
 	near = events_between(on, 4.7e-3, 6e-3);
 	print_message("on-CPU: %llu slices, %llu in the 4.7-6 ms buckets, p50 %.3f ms\n",
 		      (unsigned long long)on->count, (unsigned long long)near, p50 * 1e3);
-	assert_true(on->count >= N_SLICES);
+	/* One slice per burst (41 with the one that ends at exit), unless a
+	 * 2 ms timer fired before the thread got off the CPU and two merged. */
+	assert_true(on->count >= N_SLICES * 9 / 10);
 	assert_true(near >= N_SLICES * 9 / 10);
 	assert_true(p50 >= 4.6e-3 && p50 <= 6e-3);
 	model_free(r.m);
@@ -383,8 +395,9 @@ static void test_oncpu_total_matches_proc_stat(void **state)
 	r = run_sched(half_second_of_cpu, NULL);
 	kprof_s = hist_of(r.m, ONCPU)->sum_ns / 1e9;
 	ratio = kprof_s / r.cpu_s;
-	print_message("on-CPU total: kprof %.3f s, /proc/PID/stat utime+stime %.3f s (ratio %.3f)\n",
-		      kprof_s, r.cpu_s, ratio);
+	print_message(
+		"on-CPU total: kprof %.3f s, /proc/PID/stat utime+stime %.3f s (ratio %.3f)\n",
+		kprof_s, r.cpu_s, ratio);
 	assert_true(r.cpu_s >= 0.45);
 	assert_true(ratio >= 0.9 && ratio <= 1.1);
 	model_free(r.m);

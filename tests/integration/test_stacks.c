@@ -16,9 +16,9 @@
 #include "stack_sink.h"
 #include "symbolize.h"
 
-#define HELPER "build/tests/helpers/stacks"
-#define FREQ 99
-#define BLOCKS 20
+#define HELPER	 "build/tests/helpers/stacks"
+#define FREQ	 99
+#define BLOCKS	 20
 #define BLOCK_MS 10
 
 struct child {
@@ -95,7 +95,7 @@ static void start(struct collector *c, const char *name, pid_t pid)
 /* Whether the symbolizer in this build resolves user frames (not the placeholder). */
 static bool symbolizer_resolves(struct symbolizer *s)
 {
-	struct sym_frame f = { 0 };
+	struct sym_frame f = {0};
 
 	symbolize_user(s, getpid(), (uint64_t)(uintptr_t)&reap, &f);
 	return f.function && strcmp(f.function, "[unknown]");
@@ -115,8 +115,8 @@ static bool has_chain(const struct stack_profile *p, const struct stack_sample *
 
 static void test_cpu_samples_follow_cpu_time(void **state)
 {
-	static const char *const chain[] = { "main", "outer", "hot_loop" };
-	static const char *const thread_chain[] = { "thread_main", "outer", "hot_loop" };
+	static const char *const chain[] = {"main", "outer", "hot_loop"};
+	static const char *const thread_chain[] = {"thread_main", "outer", "hot_loop"};
 	struct child burner, other;
 	struct collector c;
 	struct symbolizer *sym;
@@ -162,7 +162,8 @@ static void test_cpu_samples_follow_cpu_time(void **state)
 	if (symbolizer_resolves(sym))
 		assert_true(in_chain >= 0.8 * total);
 	else
-		print_message("names not checked: this build's symbolizer does not resolve user frames\n");
+		print_message("names not checked: this build's symbolizer does not resolve user "
+			      "frames\n");
 	stack_profile_free(p);
 	symbolizer_free(sym);
 }
@@ -177,7 +178,7 @@ static double now_s(void)
 
 static void test_offcpu_weight_of_known_sleeps(void **state)
 {
-	static const char *const chain[] = { "main", "waiter", "block_here" };
+	static const char *const chain[] = {"main", "waiter", "block_here"};
 	struct stack_profile *p;
 	struct symbolizer *sym;
 	struct collector c;
@@ -237,9 +238,9 @@ static void test_offcpu_weight_of_known_sleeps(void **state)
 
 static void test_lost_counters_reported(void **state)
 {
-	static const char *const reasons[] = { "stack_collision", "stack_map_full",
-					       "counts_map_full", "task_storage_unavailable" };
-	static const char *const names[] = { "cpu", "offcpu" };
+	static const char *const reasons[] = {"stack_collision", "stack_map_full",
+					      "counts_map_full", "task_storage_unavailable"};
+	static const char *const names[] = {"cpu", "offcpu"};
 
 	(void)state;
 	REQUIRE_BPF();
@@ -252,11 +253,11 @@ static void test_lost_counters_reported(void **state)
 		assert_int_equal(collector_collect(&c, m), 0);
 		collector_stop(&c);
 		for (int r = 0; r < 4; r++) {
-			const char *labels[] = { names[i], reasons[r] };
+			const char *labels[] = {names[i], reasons[r]};
 
 			if (!find_series(m, "kprof_lost_events_total", labels))
-				fail_msg("no kprof_lost_events_total{collector=%s,reason=%s}", names[i],
-					 reasons[r]);
+				fail_msg("no kprof_lost_events_total{collector=%s,reason=%s}",
+					 names[i], reasons[r]);
 		}
 		model_free(m);
 	}

@@ -228,7 +228,7 @@ static void test_routes_without_collectors(void **state)
 	struct serve_config cfg;
 	struct serve s;
 	struct http_response r;
-	struct http_request req = {"GET", "/healthz", NULL, NULL};
+	struct http_request req = {.method = "GET", .path = "/healthz"};
 
 	(void)state;
 	klog_setup(KLOG_ERROR, KLOG_LOGFMT, 2);

@@ -22,8 +22,8 @@
 /* Synthetic symbols: user addresses 0x1000.., kernel 0xffffffff81000000.. */
 static const char *fake_name(const struct stack_location *l)
 {
-	static const char *const user[] = { "main", "outer", "hot_loop", "waiter", "a;b", "x<&>\"y" };
-	static const char *const kern[] = { "entry_SYSCALL_64", "do_syscall_64", "schedule" };
+	static const char *const user[] = {"main", "outer", "hot_loop", "waiter", "a;b", "x<&>\"y"};
+	static const char *const kern[] = {"entry_SYSCALL_64", "do_syscall_64", "schedule"};
 
 	if (l->kind == LOC_USER && l->addr >= 0x1000 && l->addr < 0x1000 + 6 * 0x100)
 		return user[(l->addr - 0x1000) / 0x100];
@@ -33,7 +33,7 @@ static const char *fake_name(const struct stack_location *l)
 	return NULL;
 }
 
-static struct sym_mapping exe = { 0x1000, 0x2000, 0, "/usr/bin/app", "abcd" };
+static struct sym_mapping exe = {0x1000, 0x2000, 0, "/usr/bin/app", "abcd"};
 
 static void fake_symbolize(struct stack_profile *p)
 {
@@ -50,24 +50,28 @@ static void fake_symbolize(struct stack_profile *p)
 	}
 }
 
-#define U(n) (0x1000 + (n) * 0x100)
-#define K(n) (0xffffffff81000000ULL + (n) * 0x100)
+#define U(n) (0x1000 + (n)*0x100)
+#define K(n) (0xffffffff81000000ULL + (n)*0x100)
 
 /* app (pid 10 and 11): 90 samples main>outer>hot_loop, 10 of them in the kernel too. */
 static struct stack_profile *cpu_profile(void)
 {
 	struct stack_profile *p = stack_profile_new(STACK_CPU, "cpu");
-	uint64_t hot[] = { U(2), U(1), U(0) }, kern[] = { K(1), K(0) }, wait[] = { U(3), U(0) };
+	uint64_t hot[] = {U(2), U(1), U(0)}, kern[] = {K(1), K(0)}, wait[] = {U(3), U(0)};
 
 	assert_non_null(p);
 	p->period_ns = 10101010;
 	p->duration_ns = 1000000000;
-	assert_int_equal(stack_profile_add(p, 10, "app", NULL, 0, hot, 3, 50, 50 * p->period_ns), 0);
-	assert_int_equal(stack_profile_add(p, 11, "app", NULL, 0, hot, 3, 30, 30 * p->period_ns), 0);
-	assert_int_equal(stack_profile_add(p, 10, "app", kern, 2, hot, 3, 10, 10 * p->period_ns), 0);
+	assert_int_equal(stack_profile_add(p, 10, "app", NULL, 0, hot, 3, 50, 50 * p->period_ns),
+			 0);
+	assert_int_equal(stack_profile_add(p, 11, "app", NULL, 0, hot, 3, 30, 30 * p->period_ns),
+			 0);
+	assert_int_equal(stack_profile_add(p, 10, "app", kern, 2, hot, 3, 10, 10 * p->period_ns),
+			 0);
 	assert_int_equal(stack_profile_add(p, 10, "app", NULL, 0, wait, 2, 5, 5 * p->period_ns), 0);
 	/* A kernel thread: no user stack. A lost user stack. */
-	assert_int_equal(stack_profile_add(p, 2, "kworker/0:1", kern, 2, NULL, 0, 4, 4 * p->period_ns), 0);
+	assert_int_equal(
+		stack_profile_add(p, 2, "kworker/0:1", kern, 2, NULL, 0, 4, 4 * p->period_ns), 0);
 	assert_int_equal(stack_profile_add(p, 12, "app", NULL, 0, NULL, 1, 1, p->period_ns), 0);
 	fake_symbolize(p);
 	return p;
@@ -92,11 +96,12 @@ static void test_folded_exact(void **state)
 
 	(void)state;
 	/* Root first, kernel frames after user frames with _[k], pids merged, sorted. */
-	assert_string_equal(out, "app;[lost stack] 1\n"
-				 "app;main;outer;hot_loop 80\n"
-				 "app;main;outer;hot_loop;entry_SYSCALL_64_[k];do_syscall_64_[k] 10\n"
-				 "app;main;waiter 5\n"
-				 "kworker/0:1;entry_SYSCALL_64_[k];do_syscall_64_[k] 4\n");
+	assert_string_equal(out,
+			    "app;[lost stack] 1\n"
+			    "app;main;outer;hot_loop 80\n"
+			    "app;main;outer;hot_loop;entry_SYSCALL_64_[k];do_syscall_64_[k] 10\n"
+			    "app;main;waiter 5\n"
+			    "kworker/0:1;entry_SYSCALL_64_[k];do_syscall_64_[k] 4\n");
 	assert_int_equal(stack_profile_total_count(p), 100);
 	/* User addresses per process (pid 10: 4, pid 11: 3), 2 kernel, 1 lost: each once. */
 	assert_int_equal(p->nlocs, 10);
@@ -107,7 +112,7 @@ static void test_folded_exact(void **state)
 static void test_folded_offcpu_microseconds_and_escaping(void **state)
 {
 	struct stack_profile *p = stack_profile_new(STACK_OFFCPU, "offcpu");
-	uint64_t odd[] = { U(4), U(5), U(0) }, sched[] = { K(2) };
+	uint64_t odd[] = {U(4), U(5), U(0)}, sched[] = {K(2)};
 	char *out;
 
 	(void)state;
@@ -130,14 +135,14 @@ static int run(const char *cmd)
 
 static void test_svg_well_formed_with_frames(void **state)
 {
-	char path[] = "/tmp/kprof-test-XXXXXX.svg", cmd[1024];
+	char path[] = "/tmp/kprof-test-XXXXXX.svg", cmd[2048];
 	struct stack_profile *p = cpu_profile();
 	FILE *f;
 	int fd;
 
 	(void)state;
 	/* A name XML must escape reaches the SVG too. */
-	uint64_t odd[] = { U(5), U(0) };
+	uint64_t odd[] = {U(5), U(0)};
 	assert_int_equal(stack_profile_add(p, 10, "app", NULL, 0, odd, 2, 3, 0), 0);
 	fake_symbolize(p);
 	fd = mkstemps(path, 4);
@@ -161,13 +166,44 @@ static void test_svg_well_formed_with_frames(void **state)
 		 "assert 'all (103 samples, 100.00%%)' in titles, titles\n"
 		 "assert 'x<&>\"y (3 samples, 2.91%%)' in titles, titles\n"
 		 "assert 'do_syscall_64_[k] (14 samples, 13.59%%)' not in titles\n"
-		 "assert any(t.startswith('do_syscall_64_[k] (10 samples') for t in titles), titles\n"
+		 "assert any(t.startswith('do_syscall_64_[k] (10 samples') for t in titles), "
+		 "titles\n"
 		 "assert root.find('s:script', ns) is not None\n"
 		 "assert root.find('.//{http://www.w3.org/1999/xhtml}input') is not None\n"
 		 "assert 'http' not in root.find('s:script', ns).text\n"
 		 "EOF",
 		 path);
 	assert_int_equal(run(cmd), 0);
+	/*
+	 * In a browser, as a person would use it: click "waiter" (5%) and it
+	 * fills the width while unrelated frames hide; hover shows its line;
+	 * search finds its share. Headless Chromium, where installed.
+	 */
+	if (run("command -v chromium >/dev/null")) {
+		print_message("browser part skipped: chromium missing (Debian package chromium)\n");
+	} else {
+		snprintf(cmd, sizeof(cmd),
+			 "set -e; d=$(mktemp -d); cp '%s' $d/cpu.svg; cp "
+			 "tests/integration/svg_browser.js $d/; "
+			 "echo '<html><body><object id=\"o\" data=\"cpu.svg\" "
+			 "type=\"image/svg+xml\" "
+			 "width=\"1200\" height=\"200\"></object><script "
+			 "src=\"svg_browser.js\"></script>"
+			 "</body></html>' >$d/view.html; "
+			 "timeout 120 chromium --headless=new --no-sandbox --disable-gpu "
+			 "--allow-file-access-from-files --virtual-time-budget=5000 --dump-dom "
+			 "\"file://$d/view.html?frame=waiter\" 2>/dev/null | "
+			 "sed -n 's/.*<title>\\(.*\\)<\\/title>.*/\\1/p' | sed 's/&quot;/\"/g' "
+			 ">$d/seen.json; "
+			 "python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s); "
+			 "assert abs(s[\"before\"] - 1180 * 5 / 103) < 1 and abs(s[\"after\"] - "
+			 "1180) < 1, s; "
+			 "assert s[\"hidden\"] > 0 and s[\"details\"] == \"waiter (5 samples, "
+			 "4.85%%)\", s; "
+			 "assert s[\"matched\"] == \"Matched: 4.85%%\", s' $d/seen.json; rm -rf $d",
+			 path);
+		assert_int_equal(run(cmd), 0);
+	}
 	unlink(path);
 	stack_profile_free(p);
 }
@@ -209,11 +245,13 @@ static void test_pprof_read_back_by_go(void **state)
 	}
 	/* -top by cpu time: hot_loop first, flat 80 x 10101010 ns of 100; by samples: 80. */
 	snprintf(cmd, sizeof(cmd),
-		 "set -e; export HOME=${TMPDIR:-/tmp}; out=$(go tool pprof -symbolize=none -top '%s' 2>&1); "
+		 "set -e; export HOME=${TMPDIR:-/tmp}; out=$(go tool pprof -symbolize=none -top "
+		 "'%s' 2>&1); "
 		 "echo \"$out\" | sed -n '1,12p'; "
 		 "echo \"$out\" | grep -q 'Type: cpu'; "
 		 "echo \"$out\" | grep -q '7 samples lost'; "
-		 "echo \"$out\" | grep -A1 'flat  flat%%' | tail -1 | grep -qE '808\\.08ms +80\\.00%% .*hot_loop$'; "
+		 "echo \"$out\" | grep -A1 'flat  flat%%' | tail -1 | grep -qE '808\\.08ms "
+		 "+80\\.00%% .*hot_loop$'; "
 		 "raw=$(go tool pprof -symbolize=none -raw '%s' 2>&1); "
 		 "echo \"$raw\" | grep -q 'samples/count cpu/nanoseconds\\[dflt\\]'; "
 		 "echo \"$raw\" | grep -q 'Period: 10101010'; "
@@ -222,7 +260,8 @@ static void test_pprof_read_back_by_go(void **state)
 		 "echo \"$raw\" | grep -q '/usr/bin/app'; "
 		 "echo \"$raw\" | grep -q 'kernel.kallsyms'; "
 		 "top=$(go tool pprof -symbolize=none -sample_index=samples -top '%s' 2>&1); "
-		 "echo \"$top\" | grep -A1 'flat  flat%%' | tail -1 | grep -qE '^ +80 +80\\.00%% .*hot_loop$'",
+		 "echo \"$top\" | grep -A1 'flat  flat%%' | tail -1 | grep -qE '^ +80 +80\\.00%% "
+		 ".*hot_loop$'",
 		 path, path, path);
 	assert_int_equal(run(cmd), 0);
 	unlink(path);
@@ -232,7 +271,7 @@ static void test_pprof_offcpu_types(void **state)
 {
 	char path[] = "/tmp/kprof-test-XXXXXX.pb.gz", cmd[512];
 	struct stack_profile *p = stack_profile_new(STACK_OFFCPU, "offcpu");
-	uint64_t w[] = { U(3), U(0) }, sched[] = { K(2) };
+	uint64_t w[] = {U(3), U(0)}, sched[] = {K(2)};
 	FILE *f;
 	int fd;
 
@@ -260,8 +299,8 @@ static void test_pprof_offcpu_types(void **state)
 
 static void test_pb_varints(void **state)
 {
-	struct pb_buf b = { 0 };
-	uint64_t v[] = { 1, 300 };
+	struct pb_buf b = {0};
+	uint64_t v[] = {1, 300};
 
 	(void)state;
 	pb_uint(&b, 1, 150);

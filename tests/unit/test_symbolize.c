@@ -7,6 +7,7 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
@@ -35,6 +36,13 @@ static const char prog_src[] =
 	" for (int i = 0; i < x; i++) s += inner_fn(i); return s; }\n"
 	"static __attribute__((noinline)) int local_fn(int x) { return x ^ 5; }\n"
 	"int main(int c, char **v) { printf(\"%d\\n\", outer_fn(c) + local_fn(c)); return 0; }\n";
+
+/* Prints where spin_here is, then waits in it until killed. */
+static const char spin_src[] =
+	"#include <stdio.h>\n#include <unistd.h>\n"
+	"__attribute__((noinline)) void spin_here(void) { for (;;) pause(); }\n"
+	"int main(void) { printf(\"%p %d\\n\", (void *)&spin_here, getpid());"
+	" fflush(stdout); spin_here(); }\n";
 
 static const char lib_src[] =
 	"__attribute__((noinline)) int lib_first(int x) { return x * 7; }\n"
@@ -181,9 +189,11 @@ static int setup(void **state)
 	writes(p, prog_src);
 	snprintf(p, sizeof(p), "%s/lib.c", dir);
 	writes(p, lib_src);
+	snprintf(p, sizeof(p), "%s/spin.c", dir);
+	writes(p, spin_src);
 	have_cc = !sh("cd %s && cc -O1 -g -no-pie -fno-pie prog.c -o nopie 2>/dev/null && "
 		      "cc -O1 -g -pie -fPIE prog.c -o pie && "
-		      "cc -O1 -shared -fPIC lib.c -o libt.so && "
+		      "cc -O1 -shared -fPIC lib.c -o libt.so && cc -O1 spin.c -o spin && "
 		      "cp pie pie.stripped && strip --strip-all pie.stripped && "
 		      "cp libt.so libt.stripped.so && strip --strip-all libt.stripped.so",
 		      dir);
@@ -268,6 +278,9 @@ static void test_live_process(void **state)
 	symbolize_user(s, (uint32_t)getpid(), (uint64_t)(uintptr_t)&getpid, &f);
 	assert_non_null(strstr(f.function, "getpid"));
 	assert_non_null(strstr(f.file, "libc"));
+	/* Of the aliases at one address, the name people know. */
+	symbolize_user(s, (uint32_t)getpid(), (uint64_t)(uintptr_t)&printf, &f);
+	assert_string_equal(f.function, "printf");
 
 	/* The vDSO, from our own copy of it (valgrind hides it). */
 	if (getauxval(AT_SYSINFO_EHDR)) {
@@ -285,6 +298,41 @@ static void test_live_process(void **state)
 	symbolizer_release_strings(s);
 	symbolize_user(s, (uint32_t)getpid(), (uint64_t)(uintptr_t)&test_live_process, &f);
 	assert_string_equal(f.function, "test_live_process");
+	symbolizer_free(s);
+}
+
+/* A running program whose file was replaced since (an upgrade): the maps
+ * say "(deleted)", the kernel's map_files link still has the old file. */
+static void test_replaced_binary(void **state)
+{
+	char cmd[256], path[128];
+	unsigned long long addr = 0;
+	struct symbolizer *s;
+	struct sym_frame f;
+	int pid = 0;
+	FILE *p;
+
+	(void)state;
+	if (!have_cc)
+		skip();
+	if (geteuid() != 0) {
+		print_message("skipped: /proc/PID/map_files needs root\n");
+		skip();
+	}
+	snprintf(path, sizeof(path), "%s/spin", dir);
+	snprintf(cmd, sizeof(cmd), "%s & wait", path);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	assert_int_equal(fscanf(p, "%llx %d", &addr, &pid), 2);
+	assert_int_equal(unlink(path), 0);
+	writes(path, "not an ELF file any more\n");
+	s = symbolizer_new(NULL);
+	assert_non_null(s);
+	symbolize_user(s, (uint32_t)pid, addr + 2, &f);
+	kill(pid, SIGKILL);
+	pclose(p);
+	assert_string_equal(f.function, "spin_here");
+	assert_int_equal(f.sym_offset, 2);
 	symbolizer_free(s);
 }
 
@@ -401,6 +449,39 @@ static void test_container_root(void **state)
 	(void)p;
 }
 
+/* A stripped binary with its debug file under /usr/lib/debug/.build-id. */
+static void test_debug_file(void **state)
+{
+	char f_pie[128], root[128], maps[512], line[512], *path;
+	const uint64_t base = 0x555555554000ull;
+	struct symbolizer_stats st;
+	struct symbolizer *s;
+
+	(void)state;
+	if (!have_cc)
+		skip();
+	snprintf(f_pie, sizeof(f_pie), "%s/pie", dir);
+	snprintf(root, sizeof(root), "%s/ctr-dbg", dir);
+	assert_int_equal(sh("set -e; id=$(readelf -n %s | sed -n 's/.*Build ID: //p'); "
+			    "d=%s/usr/lib/debug/.build-id/$(echo $id | cut -c1-2); mkdir -p $d "
+			    "%s/bin; objcopy --only-keep-debug %s $d/$(echo $id | cut -c3-).debug; "
+			    "cp %s %s/bin/app; strip --strip-all %s/bin/app",
+			    f_pie, root, root, f_pie, f_pie, root, root),
+			 0);
+	maps_line(line, sizeof(line), f_pie, base, 0);
+	path = strstr(line, f_pie);
+	snprintf(path, sizeof(line) - (size_t)(path - line), "/bin/app\n");
+	snprintf(maps, sizeof(maps), "%s", line);
+	fake_proc(8000, maps, root);
+	s = new_sym(0);
+	expect_user(s, 8000, base + nm_addr(f_pie, "inner_fn", false) + 1, "inner_fn", 1);
+	expect_user(s, 8000, base + nm_addr(f_pie, "local_fn", false), "local_fn", 0);
+	symbolizer_get_stats(s, &st);
+	assert_int_equal(st.debug_files, 1);
+	assert_int_equal(st.elf_parses, 1);
+	symbolizer_free(s);
+}
+
 static void test_gone_process(void **state)
 {
 	char maps[512];
@@ -488,6 +569,25 @@ static void test_kallsyms(void **state)
 	assert_non_null(f.mapping);
 	assert_string_equal(f.mapping->path, "[kernel.kallsyms]");
 	symbolizer_free(s);
+
+	/* A module loaded later: seen once kallsyms is old enough to reread. */
+	{
+		char ksyms[128];
+		struct symbolizer_options o = {.kallsyms_path = ksyms, .kallsyms_max_age_s = 1};
+
+		snprintf(ksyms, sizeof(ksyms), "%s/kallsyms", dir);
+		s = symbolizer_new(&o);
+		assert_non_null(s);
+		expect_kernel(s, 0xffffffffc0100000ull, "[unknown]", "[kernel.kallsyms]", 0);
+		writes(p, "ffffffffc0100000 t late_fn\t[latemod]\n");
+		symbolizer_release_strings(s); /* too young: kept */
+		expect_kernel(s, 0xffffffffc0100000ull, "[unknown]", "[kernel.kallsyms]", 0);
+		sleep(1);
+		symbolizer_release_strings(s);
+		expect_kernel(s, 0xffffffffc0100004ull, "late_fn", "[latemod]", 4);
+		symbolizer_free(s);
+		writes(p, kallsyms_fixture);
+	}
 }
 
 /* The real /proc/kallsyms, when this user may see addresses. */
@@ -789,8 +889,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_elf_files),
 		cmocka_unit_test(test_live_process),
+		cmocka_unit_test(test_replaced_binary),
 		cmocka_unit_test(test_cache_shared_and_bounded),
 		cmocka_unit_test(test_container_root),
+		cmocka_unit_test(test_debug_file),
 		cmocka_unit_test(test_gone_process),
 		cmocka_unit_test(test_kallsyms),
 		cmocka_unit_test(test_real_kallsyms),
