@@ -179,3 +179,28 @@ out:
 	free(keys);
 	return ret;
 }
+
+int kprof_skel_load_attach(const char *collector, struct bpf_object_skeleton *skel,
+			   const struct kprof_config *cfg, bool attach, struct kprof_error *err)
+{
+	struct bpf_map *pids;
+	int ret;
+
+	ret = bpf_object__load_skeleton(skel);
+	if (ret) {
+		kprof_explain_bpf_error(collector, "load", ret, err);
+		return ret;
+	}
+	pids = bpf_object__find_map_by_name(*skel->obj, "filter_pids");
+	ret = kprof_filter_fill(pids ? bpf_map__fd(pids) : -1, cfg);
+	if (ret) {
+		kprof_explain_bpf_error(collector, "configure", ret, err);
+		return ret;
+	}
+	if (!attach)
+		return 0;
+	ret = bpf_object__attach_skeleton(skel);
+	if (ret)
+		kprof_explain_bpf_error(collector, "attach", ret, err);
+	return ret;
+}

@@ -39,6 +39,15 @@ int kprof_array_read(int fd, __u32 n, void *values, size_t value_size, bool perc
  */
 int kprof_filter_fill(int map_fd, const struct kprof_config *cfg);
 
+struct bpf_object_skeleton;
+/*
+ * What every collector does between open and start: load the skeleton,
+ * fill its filter_pids map, attach (unless attach is false: a collector
+ * that attaches by hand). 0, or -errno with err naming the failed step.
+ */
+int kprof_skel_load_attach(const char *collector, struct bpf_object_skeleton *skel,
+			   const struct kprof_config *cfg, bool attach, struct kprof_error *err);
+
 /*
  * Adds kprof_lost_events_total{collector,reason} from a per-CPU array of
  * counters indexed by reason.

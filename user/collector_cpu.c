@@ -100,16 +100,10 @@ static int cpu_start(const struct kprof_config *cfg, void **state, struct bpf_ob
 		goto out_free;
 	}
 	KPROF_SET_FILTER_RODATA(st->skel, cfg);
-	ret = cpu_bpf__load(st->skel);
-	if (ret) {
-		kprof_explain_bpf_error(NAME, "load", ret, err);
+	/* Attached by hand below: one perf event per online CPU. */
+	ret = kprof_skel_load_attach(NAME, st->skel->skeleton, cfg, false, err);
+	if (ret)
 		goto out_free;
-	}
-	ret = kprof_filter_fill(bpf_map__fd(st->skel->maps.filter_pids), cfg);
-	if (ret) {
-		kprof_explain_bpf_error(NAME, "configure", ret, err);
-		goto out_free;
-	}
 	for (int i = 0; i < ncpus; i++) {
 		ret = attach_cpu(st, cpus[i], st->frequency_hz);
 		/* A CPU that went offline since the mask was read is no error. */

@@ -25,21 +25,9 @@ static int offcpu_start(const struct kprof_config *cfg, void **state, struct bpf
 	}
 	KPROF_SET_FILTER_RODATA(skel, cfg);
 	skel->rodata->min_block_ns = cfg->min_block_ns;
-	ret = offcpu_bpf__load(skel);
-	if (ret) {
-		kprof_explain_bpf_error(NAME, "load", ret, err);
+	ret = kprof_skel_load_attach(NAME, skel->skeleton, cfg, true, err);
+	if (ret)
 		goto out_destroy;
-	}
-	ret = kprof_filter_fill(bpf_map__fd(skel->maps.filter_pids), cfg);
-	if (ret) {
-		kprof_explain_bpf_error(NAME, "configure", ret, err);
-		goto out_destroy;
-	}
-	ret = offcpu_bpf__attach(skel);
-	if (ret) {
-		kprof_explain_bpf_error(NAME, "attach", ret, err);
-		goto out_destroy;
-	}
 	*state = skel;
 	*obj = skel->obj;
 	return 0;

@@ -68,21 +68,9 @@ int sched_start_with(const struct kprof_config *cfg, const struct sched_features
 	}
 	configure(skel, f);
 	KPROF_SET_FILTER_RODATA(skel, cfg);
-	ret = sched_bpf__load(skel);
-	if (ret) {
-		kprof_explain_bpf_error(NAME, "load", ret, err);
+	ret = kprof_skel_load_attach(NAME, skel->skeleton, cfg, true, err);
+	if (ret)
 		goto out_destroy;
-	}
-	ret = kprof_filter_fill(bpf_map__fd(skel->maps.filter_pids), cfg);
-	if (ret) {
-		kprof_explain_bpf_error(NAME, "configure", ret, err);
-		goto out_destroy;
-	}
-	ret = sched_bpf__attach(skel);
-	if (ret) {
-		kprof_explain_bpf_error(NAME, "attach", ret, err);
-		goto out_destroy;
-	}
 	*state = skel;
 	*obj = skel->obj;
 	return 0;

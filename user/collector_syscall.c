@@ -25,21 +25,9 @@ static int syscall_start(const struct kprof_config *cfg, void **state, struct bp
 		return ret;
 	}
 	KPROF_SET_FILTER_RODATA(skel, cfg);
-	ret = syscall_bpf__load(skel);
-	if (ret) {
-		kprof_explain_bpf_error(NAME, "load", ret, err);
+	ret = kprof_skel_load_attach(NAME, skel->skeleton, cfg, true, err);
+	if (ret)
 		goto out_destroy;
-	}
-	ret = kprof_filter_fill(bpf_map__fd(skel->maps.filter_pids), cfg);
-	if (ret) {
-		kprof_explain_bpf_error(NAME, "configure", ret, err);
-		goto out_destroy;
-	}
-	ret = syscall_bpf__attach(skel);
-	if (ret) {
-		kprof_explain_bpf_error(NAME, "attach", ret, err);
-		goto out_destroy;
-	}
 	*state = skel;
 	*obj = skel->obj;
 	return 0;

@@ -79,21 +79,9 @@ static int tcp_start(const struct kprof_config *cfg, void **state, struct bpf_ob
 	ret = tcp_configure(c, cfg, err);
 	if (ret)
 		goto out_destroy;
-	ret = tcp_bpf__load(c->skel);
-	if (ret) {
-		kprof_explain_bpf_error(NAME, "load", ret, err);
+	ret = kprof_skel_load_attach(NAME, c->skel->skeleton, cfg, true, err);
+	if (ret)
 		goto out_destroy;
-	}
-	ret = kprof_filter_fill(bpf_map__fd(c->skel->maps.filter_pids), cfg);
-	if (ret) {
-		kprof_explain_bpf_error(NAME, "configure", ret, err);
-		goto out_destroy;
-	}
-	ret = tcp_bpf__attach(c->skel);
-	if (ret) {
-		kprof_explain_bpf_error(NAME, "attach", ret, err);
-		goto out_destroy;
-	}
 	*state = c;
 	*obj = c->skel->obj;
 	return 0;
