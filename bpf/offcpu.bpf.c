@@ -52,7 +52,7 @@ int BPF_PROG(kprof_offcpu_switch, bool preempt, struct task_struct *prev, struct
 	 * kernel walk skips the tracing frames on top of schedule()
 	 * (__traceiter_sched_switch, bpf_trace_run4, this program).
 	 */
-	if (prev->pid && kprof_selected(prev->tgid, prev->comm)) {
+	if (prev->pid && kprof_task_selected(prev)) {
 		s = bpf_task_storage_get(&offcpu_start, prev, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 		if (s) {
 			s->ts = now;

@@ -9,7 +9,7 @@
 #include "session.h"
 
 #define ALL_CAPS (~(caps_mask)0)
-#define BIT(c) ((caps_mask)1 << (c))
+#define BIT(c)	 ((caps_mask)1 << (c))
 
 static int bad(struct kprof_error *err, const char *what)
 {

@@ -27,7 +27,8 @@ static char *read_pem(const char *key, const char *path, struct kprof_error *err
 
 	if (!f) {
 		snprintf(err->msg, sizeof(err->msg),
-			 "cannot read tls_server_config %s '%.200s': %s", key, path, strerror(errno));
+			 "cannot read tls_server_config %s '%.200s': %s", key, path,
+			 strerror(errno));
 		return NULL;
 	}
 	buf = malloc(HTTP_SECURITY_MAX_PEM + 1);
@@ -39,9 +40,8 @@ static char *read_pem(const char *key, const char *path, struct kprof_error *err
 	fclose(f);
 	if (n == 0 || n > HTTP_SECURITY_MAX_PEM) {
 		free(buf);
-		snprintf(err->msg, sizeof(err->msg),
-			 "tls_server_config %s '%.200s' is %s", key, path,
-			 n ? "larger than 1 MiB" : "empty");
+		snprintf(err->msg, sizeof(err->msg), "tls_server_config %s '%.200s' is %s", key,
+			 path, n ? "larger than 1 MiB" : "empty");
 		return NULL;
 	}
 	buf[n] = 0;
@@ -52,8 +52,8 @@ static char *read_pem(const char *key, const char *path, struct kprof_error *err
 static int check_pems(struct http_security *s, struct kprof_error *err)
 {
 	gnutls_certificate_credentials_t cred;
-	gnutls_datum_t cert = { (unsigned char *)s->cert, (unsigned int)strlen(s->cert) };
-	gnutls_datum_t key = { (unsigned char *)s->key, (unsigned int)strlen(s->key) };
+	gnutls_datum_t cert = {(unsigned char *)s->cert, (unsigned int)strlen(s->cert)};
+	gnutls_datum_t key = {(unsigned char *)s->key, (unsigned int)strlen(s->key)};
 	int ret;
 
 	if (gnutls_certificate_allocate_credentials(&cred) < 0) {
@@ -62,12 +62,14 @@ static int check_pems(struct http_security *s, struct kprof_error *err)
 	}
 	ret = gnutls_certificate_set_x509_key_mem(cred, &cert, &key, GNUTLS_X509_FMT_PEM);
 	if (ret < 0) {
-		fail(err, "tls_server_config: cert_file and key_file do not load as a PEM "
-			  "certificate and its key (%s)%s", gnutls_strerror(ret), "");
+		fail(err,
+		     "tls_server_config: cert_file and key_file do not load as a PEM "
+		     "certificate and its key (%s)%s",
+		     gnutls_strerror(ret), "");
 		goto out_free;
 	}
 	if (s->ca) {
-		gnutls_datum_t ca = { (unsigned char *)s->ca, (unsigned int)strlen(s->ca) };
+		gnutls_datum_t ca = {(unsigned char *)s->ca, (unsigned int)strlen(s->ca)};
 
 		ret = gnutls_certificate_set_x509_trust_mem(cred, &ca, GNUTLS_X509_FMT_PEM);
 		if (ret <= 0) {
@@ -96,8 +98,10 @@ struct http_security *http_security_new(struct web_config *wc, struct kprof_erro
 	if (wc->tls) {
 		/* libmicrohttpd asks for a client certificate only when it has a CA. */
 		if (wc->client_auth == WEB_CLIENT_AUTH_REQUIRE_ANY && !wc->client_ca_file) {
-			fail(err, "client_auth_type RequireAnyClientCert needs client_ca_file in "
-				  "kprof%s%s", "", "");
+			fail(err,
+			     "client_auth_type RequireAnyClientCert needs client_ca_file in "
+			     "kprof%s%s",
+			     "", "");
 			goto out_free;
 		}
 		s->cert = read_pem("cert_file", wc->cert_file, err);
@@ -111,18 +115,18 @@ struct http_security *http_security_new(struct web_config *wc, struct kprof_erro
 		}
 		if (check_pems(s, err))
 			goto out_free;
-		s->opts[i++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, s->cert };
-		s->opts[i++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, s->key };
+		s->opts[i++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, s->cert};
+		s->opts[i++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, s->key};
 		if (s->ca)
-			s->opts[i++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_TRUST, 0, s->ca };
+			s->opts[i++] =
+				(struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0, s->ca};
 		/* exporter-toolkit's default minimum is TLS 1.2. */
 		s->opts[i++] = (struct MHD_OptionItem){
 			MHD_OPTION_HTTPS_PRIORITIES, 0,
 			wc->tls13_only ? "NORMAL:-VERS-ALL:+VERS-TLS1.3"
-				       : "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
-		};
+				       : "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"};
 	}
-	s->opts[i] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+	s->opts[i] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 	return s;
 out_free:
 	http_security_free(s);
@@ -150,7 +154,7 @@ unsigned int http_security_flags(const struct http_security *s)
 
 struct MHD_OptionItem *http_security_options(struct http_security *s)
 {
-	static struct MHD_OptionItem none[] = { { MHD_OPTION_END, 0, NULL } };
+	static struct MHD_OptionItem none[] = {{MHD_OPTION_END, 0, NULL}};
 
 	return s ? s->opts : none;
 }

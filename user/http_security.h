@@ -37,8 +37,7 @@ enum http_security_verdict {
 };
 
 /* The verdict on a request of connection c; NULL sec lets everything in. */
-enum http_security_verdict http_security_check(struct http_security *sec,
-					       struct MHD_Connection *c);
+enum http_security_verdict http_security_check(struct http_security *sec, struct MHD_Connection *c);
 /* 401 with WWW-Authenticate: Basic realm="kprof". */
 enum MHD_Result http_security_queue_401(struct MHD_Connection *c);
 

@@ -39,7 +39,7 @@ static int write_file(const char *rel, const char *file, const char *value)
 static void remove_cgroup(const char *rel)
 {
 	char path[CGROUP_PATH_MAX + 128];
-	struct timespec ts = { 0, 10000000 };
+	struct timespec ts = {0, 10000000};
 
 	snprintf(path, sizeof(path), "%s%s", mount, rel);
 	for (int i = 0; i < 100 && rmdir(path) && errno == EBUSY; i++)
@@ -79,14 +79,14 @@ static int teardown(void **state)
 	return 0;
 }
 
-#define REQUIRE_CGROUPS()                                                                  \
-	do {                                                                               \
-		REQUIRE_BPF();                                                             \
-		if (!mount[0]) {                                                           \
-			print_message("skipped: cannot create cgroups under the cgroup v2 " \
-				      "mount (none mounted, or not root)\n");              \
-			skip();                                                            \
-		}                                                                          \
+#define REQUIRE_CGROUPS()                                                                          \
+	do {                                                                                       \
+		REQUIRE_BPF();                                                                     \
+		if (!mount[0]) {                                                                   \
+			print_message("skipped: cannot create cgroups under the cgroup v2 "        \
+				      "mount (none mounted, or not root)\n");                      \
+			skip();                                                                    \
+		}                                                                                  \
 	} while (0)
 
 static void getppids(void *arg)
@@ -110,7 +110,7 @@ static void move_to(const struct workload *w, const char *rel)
 /* getppid count of a syscall collector filtered on these cgroups, with workloads in a and b. */
 static __u64 getppids_counted(const char *const *cgroups, int ncgroups)
 {
-	static const char *const getppid_l[] = { "getppid" };
+	static const char *const getppid_l[] = {"getppid"};
 	struct kprof_config cfg;
 	struct kprof_error err;
 	struct workload wa, wb;
@@ -146,7 +146,7 @@ static __u64 getppids_counted(const char *const *cgroups, int ncgroups)
 
 static void test_only_selected_cgroup_counted(void **state)
 {
-	const char *one[] = { cg_a }, *both[] = { cg_a, cg_b }, *subtree[] = { parent };
+	const char *one[] = {cg_a}, *both[] = {cg_a, cg_b}, *subtree[] = {parent};
 
 	(void)state;
 	REQUIRE_CGROUPS();
@@ -159,7 +159,7 @@ static void test_only_selected_cgroup_counted(void **state)
 
 static void sleeps(void *arg)
 {
-	struct timespec ts = { 0, 1000000 };
+	struct timespec ts = {0, 1000000};
 	int n = *(int *)arg;
 
 	for (int i = 0; i < n; i++)
@@ -173,7 +173,7 @@ static void sleeps(void *arg)
  */
 static void test_sched_collector_filters_woken_task(void **state)
 {
-	static const char *const none[] = { NULL };
+	static const char *const none[] = {NULL};
 	int na = N, nb = 5 * N;
 	struct kprof_config cfg;
 	struct kprof_error err;
@@ -266,7 +266,8 @@ static void test_current_and_other_task_helpers(void **state)
 	workload_go(&wb);
 	workload_wait(&wa);
 	workload_wait(&wb);
-	print_message("task_hits %llu current_hits %llu\n", (unsigned long long)skel->bss->task_hits,
+	print_message("task_hits %llu current_hits %llu\n",
+		      (unsigned long long)skel->bss->task_hits,
 		      (unsigned long long)skel->bss->current_hits);
 	assert_int_equal(skel->bss->task_hits, K + N);
 	assert_int_equal(skel->bss->current_hits, N);
@@ -276,8 +277,8 @@ static void test_current_and_other_task_helpers(void **state)
 /* One clear sentence, exit code 2, for a cgroup that does not exist. */
 static void test_missing_cgroup_is_a_usage_error(void **state)
 {
-	char *argv[] = { "record", "--cgroup", "/kprof-no-such-cgroup", NULL };
-	char *escape[] = { "record", "--cgroup", "/../..", NULL };
+	char *argv[] = {"record", "--cgroup", "/kprof-no-such-cgroup", NULL};
+	char *escape[] = {"record", "--cgroup", "/../..", NULL};
 	struct kprof_config cfg;
 	struct kprof_error err;
 
@@ -286,7 +287,8 @@ static void test_missing_cgroup_is_a_usage_error(void **state)
 		skip();
 	config_defaults(&cfg);
 	assert_int_equal(cli_parse_record(3, argv, &cfg, &err), CLI_ERROR);
-	assert_non_null(strstr(err.msg, "no cgroup '/kprof-no-such-cgroup' under the cgroup v2 mount"));
+	assert_non_null(
+		strstr(err.msg, "no cgroup '/kprof-no-such-cgroup' under the cgroup v2 mount"));
 	config_defaults(&cfg);
 	assert_int_equal(cli_parse_record(3, escape, &cfg, &err), CLI_ERROR);
 	assert_non_null(strstr(err.msg, "not a cgroup v2 directory"));

@@ -33,8 +33,8 @@ static void test_names_any_case_with_or_without_prefix(void **state)
 
 static void test_bad_lists(void **state)
 {
-	static const char *const bad[] = { "", "bogus", "12", "cap_sys_ptrace,", ",syslog",
-					   "cap_", "sys_ptrace,,syslog" };
+	static const char *const bad[] = {
+		"", "bogus", "12", "cap_sys_ptrace,", ",syslog", "cap_", "sys_ptrace,,syslog"};
 	struct kprof_error err;
 	char huge[600];
 	caps_mask m;
