@@ -101,7 +101,7 @@ out_other:
 
 static __always_inline void count_errno(__u32 nr, __u32 err)
 {
-	struct kprof_syscall_errno_key key = { .nr = nr, .err = err };
+	struct kprof_syscall_errno_key key = {.nr = nr, .err = err};
 	__u64 one = 1, *v;
 
 	v = bpf_map_lookup_elem(&syscall_errors, &key);

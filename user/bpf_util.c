@@ -39,10 +39,10 @@ static unsigned long long effective_caps(void)
 	return caps;
 }
 
-#define CAP_BIT(n) (1ULL << (n))
+#define CAP_BIT(n)	    (1ULL << (n))
 #define KPROF_CAP_SYS_ADMIN 21
-#define KPROF_CAP_PERFMON 38
-#define KPROF_CAP_BPF 39
+#define KPROF_CAP_PERFMON   38
+#define KPROF_CAP_BPF	    39
 
 int kprof_check_environment(struct kprof_error *err)
 {
@@ -80,8 +80,9 @@ void kprof_explain_bpf_error(const char *collector, const char *step, int error,
 	else if (error == EINVAL || error == E2BIG)
 		hint = "this kernel's verifier rejected the program (kprof needs Linux 5.11 or "
 		       "newer); run with --verbose for the verifier log";
-	snprintf(out->msg, sizeof(out->msg), "could not %s the %s collector's BPF programs (%s): %s",
-		 step, collector, strerror(error), hint);
+	snprintf(out->msg, sizeof(out->msg),
+		 "could not %s the %s collector's BPF programs (%s): %s", step, collector,
+		 strerror(error), hint);
 }
 
 int kprof_ncpus(void)
@@ -119,17 +120,17 @@ int kprof_filter_fill(int map_fd, const struct kprof_config *cfg)
 	return 0;
 }
 
-int kprof_collect_lost(struct model *m, const char *collector, int fd,
-		       const char *const *reasons, int nreasons)
+int kprof_collect_lost(struct model *m, const char *collector, int fd, const char *const *reasons,
+		       int nreasons)
 {
-	static const char *const labels[] = { "collector", "reason" };
+	static const char *const labels[] = {"collector", "reason"};
 	int ncpus = kprof_ncpus(), ret = 0;
 	__u64 *vals = calloc(ncpus, sizeof(*vals));
 
 	if (!vals)
 		return -ENOMEM;
 	for (__u32 r = 0; r < (__u32)nreasons; r++) {
-		const char *values[] = { collector, reasons[r] };
+		const char *values[] = {collector, reasons[r]};
 		__u64 total = 0;
 
 		if (kprof_percpu_lookup(fd, &r, vals, sizeof(*vals)))

@@ -52,22 +52,22 @@ int kprof_skel_load_attach(const char *collector, struct bpf_object_skeleton *sk
  * Adds kprof_lost_events_total{collector,reason} from a per-CPU array of
  * counters indexed by reason.
  */
-int kprof_collect_lost(struct model *m, const char *collector, int fd,
-		       const char *const *reasons, int nreasons);
+int kprof_collect_lost(struct model *m, const char *collector, int fd, const char *const *reasons,
+		       int nreasons);
 
 /*
  * Sets the filter tunables of a skeleton between open and load, and gives
  * its filter_cgroups map the --cgroup cgroups (errors surface in
  * kprof_filter_fill(), called after load).
  */
-#define KPROF_SET_FILTER_RODATA(skel, cfg)                                                        \
-	do {                                                                                      \
-		(skel)->rodata->filter_by_pid = (cfg)->npids > 0;                                \
-		(skel)->rodata->self_tgid = getpid();                                             \
-		(skel)->rodata->filter_by_comm = (cfg)->has_comm;                                \
-		memcpy((void *)(skel)->rodata->filter_comm, (cfg)->comm, KPROF_COMM_LEN);       \
-		(skel)->rodata->filter_ncgroups = cgroup_filter_prepare(                          \
-			(skel)->obj, (cfg), (__u64 *)(skel)->rodata->filter_cgroup_ids);          \
+#define KPROF_SET_FILTER_RODATA(skel, cfg)                                                         \
+	do {                                                                                       \
+		(skel)->rodata->filter_by_pid = (cfg)->npids > 0;                                  \
+		(skel)->rodata->self_tgid = getpid();                                              \
+		(skel)->rodata->filter_by_comm = (cfg)->has_comm;                                  \
+		memcpy((void *)(skel)->rodata->filter_comm, (cfg)->comm, KPROF_COMM_LEN);          \
+		(skel)->rodata->filter_ncgroups = cgroup_filter_prepare(                           \
+			(skel)->obj, (cfg), (__u64 *)(skel)->rodata->filter_cgroup_ids);           \
 	} while (0)
 
 #endif /* KPROF_BPF_UTIL_H */

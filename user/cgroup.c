@@ -44,7 +44,8 @@ int cgroup2_mount_point(const char *mountinfo, char *buf, size_t len)
 		if (!sep || strncmp(sep + 3, "cgroup2 ", 8))
 			continue;
 		*sep = 0;
-		for (char *t = strtok_r(line, " ", &save); t && n < 16; t = strtok_r(NULL, " ", &save))
+		for (char *t = strtok_r(line, " ", &save); t && n < 16;
+		     t = strtok_r(NULL, " ", &save))
 			fields[n++] = t;
 		if (n < 5)
 			continue;
@@ -230,8 +231,8 @@ static bool is_hex64(const char *s)
 /* The 64-hex-digit id after prefix in a path component, if any. */
 static bool container_in(const char *comp, char out[65])
 {
-	static const char *const prefixes[] = { "docker-", "cri-containerd-", "crio-",
-						"containerd-", "libpod-", "" };
+	static const char *const prefixes[] = {"docker-",     "cri-containerd-", "crio-",
+					       "containerd-", "libpod-",	 ""};
 
 	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
 		size_t n = strlen(prefixes[i]);

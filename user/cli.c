@@ -35,16 +35,19 @@ void cli_record_usage(FILE *out)
 		"Ctrl-C ends the recording early and still prints.\n"
 		"\n"
 		"Options:\n"
-		"  -d, --duration DURATION  how long to record: 10s, 500ms, 2m, 1h30m (default 10s)\n"
+		"  -d, --duration DURATION  how long to record: 10s, 500ms, 2m, 1h30m (default "
+		"10s)\n"
 		"  -c, --collectors LIST    comma-separated collectors (default: every collector\n"
 		"                           this kernel supports; see `kprof list`)\n"
-		"  -p, --pid PID            only this process and its threads (repeatable, up to %d)\n"
+		"  -p, --pid PID            only this process and its threads (repeatable, up to "
+		"%d)\n"
 		"      --comm NAME          only threads with this name (up to %d characters)\n"
 		"  -n, --top N              series shown per table, biggest first (default 10)\n"
 		"      --json               print one JSON document instead of tables\n"
 		"  -o, --output DIR         write flame graphs of the cpu and offcpu collectors\n"
 		"                           there: folded stacks, SVG and pprof (default: none)\n"
-		"  -F, --frequency HZ       cpu collector: samples per second per CPU (default 99)\n"
+		"  -F, --frequency HZ       cpu collector: samples per second per CPU (default "
+		"99)\n"
 		"      --min-block DURATION offcpu collector: ignore blocks shorter (default 1us)\n"
 		"      --tcp-by lport|rport tcp collector: break down by local or remote port\n"
 		"      --tcp-max-ports N    distinct ports kept with --tcp-by; the rest are\n"
@@ -117,7 +120,6 @@ static int add_pid(struct kprof_config *cfg, const char *arg, struct kprof_error
 	return 0;
 }
 
-
 /* "0", "0s", "0.0ms": parse_duration() refuses 0, which here means "no limit". */
 static bool is_zero_duration(const char *s)
 {
@@ -143,7 +145,8 @@ int cli_collector_option(int opt, const char *arg, struct kprof_config *cfg,
 		return 0;
 	case OPT_MIN_BLOCK:
 		if (parse_duration(arg, &cfg->min_block_ns))
-			return fail(err, "bad --min-block '%s': expected e.g. 1us, 100us or 1ms", arg);
+			return fail(err, "bad --min-block '%s': expected e.g. 1us, 100us or 1ms",
+				    arg);
 		return 0;
 	case OPT_TCP_BY:
 		if (!strcmp(arg, "lport"))
@@ -162,7 +165,8 @@ int cli_collector_option(int opt, const char *arg, struct kprof_config *cfg,
 		if (is_zero_duration(arg))
 			cfg->tcp_rtt_interval_ns = 0;
 		else if (parse_duration(arg, &cfg->tcp_rtt_interval_ns))
-			return fail(err, "bad --tcp-rtt-interval '%s': expected e.g. 10ms or 0s", arg);
+			return fail(err, "bad --tcp-rtt-interval '%s': expected e.g. 10ms or 0s",
+				    arg);
 		return 0;
 	case OPT_BY:
 		if (strcmp(arg, "cgroup"))
@@ -171,7 +175,9 @@ int cli_collector_option(int opt, const char *arg, struct kprof_config *cfg,
 		return 0;
 	case OPT_CGROUP:
 		if (arg[0] != '/' || strlen(arg) >= 4096)
-			return fail(err, "bad --cgroup '%s': expected a cgroup v2 path such as /system.slice",
+			return fail(err,
+				    "bad --cgroup '%s': expected a cgroup v2 path such as "
+				    "/system.slice",
 				    arg);
 		if (cgroup_filter_check(arg, err))
 			return CLI_ERROR;
@@ -198,18 +204,18 @@ enum cli_result cli_parse_record(int argc, char **argv, struct kprof_config *cfg
 				 struct kprof_error *err)
 {
 	static const struct option opts[] = {
-		{ "duration", required_argument, NULL, 'd' },
-		{ "collectors", required_argument, NULL, 'c' },
-		{ "pid", required_argument, NULL, 'p' },
-		{ "comm", required_argument, NULL, OPT_COMM },
-		{ "top", required_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "capabilities.keep", required_argument, NULL, OPT_CAPS_KEEP },
+		{"duration", required_argument, NULL, 'd'},
+		{"collectors", required_argument, NULL, 'c'},
+		{"pid", required_argument, NULL, 'p'},
+		{"comm", required_argument, NULL, OPT_COMM},
+		{"top", required_argument, NULL, 'n'},
+		{"json", no_argument, NULL, OPT_JSON},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{"output", required_argument, NULL, 'o'},
+		{"capabilities.keep", required_argument, NULL, OPT_CAPS_KEEP},
 		KPROF_COLLECTOR_OPTIONS,
-		{ 0 },
+		{0},
 	};
 	long n;
 	int c;
@@ -220,9 +226,10 @@ enum cli_result cli_parse_record(int argc, char **argv, struct kprof_config *cfg
 		switch (c) {
 		case 'd':
 			if (parse_duration(optarg, &cfg->duration_ns))
-				return fail(err,
-					    "bad --duration '%s': expected e.g. 10s, 500ms, 2m or 1h",
-					    optarg);
+				return fail(
+					err,
+					"bad --duration '%s': expected e.g. 10s, 500ms, 2m or 1h",
+					optarg);
 			break;
 		case 'c':
 			if (cli_add_collectors(cfg, optarg, err))
@@ -234,7 +241,8 @@ enum cli_result cli_parse_record(int argc, char **argv, struct kprof_config *cfg
 			break;
 		case OPT_COMM:
 			if (!*optarg || strlen(optarg) >= KPROF_COMM_LEN)
-				return fail(err, "bad --comm '%s': a thread name has 1 to 15 characters",
+				return fail(err,
+					    "bad --comm '%s': a thread name has 1 to 15 characters",
 					    optarg);
 			memset(cfg->comm, 0, sizeof(cfg->comm));
 			memcpy(cfg->comm, optarg, strlen(optarg));
@@ -242,7 +250,8 @@ enum cli_result cli_parse_record(int argc, char **argv, struct kprof_config *cfg
 			break;
 		case 'n':
 			if (parse_int(optarg, 1, 100000, &n))
-				return fail(err, "bad --top '%s': expected a number from 1 to 100000",
+				return fail(err,
+					    "bad --top '%s': expected a number from 1 to 100000",
 					    optarg);
 			cfg->top = (int)n;
 			break;

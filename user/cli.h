@@ -8,12 +8,12 @@
 #include "config.h"
 
 /* Exit codes: 2 for what the user typed, 1 for what the system refused. */
-#define EXIT_USAGE 2
+#define EXIT_USAGE  2
 #define EXIT_SYSTEM 1
 
 enum cli_result {
 	CLI_OK = 0,
-	CLI_HELP = 1, /* --help was printed */
+	CLI_HELP = 1,	/* --help was printed */
 	CLI_ERROR = -1, /* err holds one sentence */
 };
 
@@ -46,24 +46,26 @@ enum {
 	OPT_TCP_RTT_INTERVAL,
 	OPT_BY,
 	OPT_CGROUP,
-	OPT_CGROUP_MAX_SERIES, /* last collector option */
+	OPT_CGROUP_MAX_SERIES,	    /* last collector option */
 	OPT_COMMAND_SPECIFIC = 512, /* a command's own long options start here */
 };
 
-#define KPROF_COLLECTOR_OPTIONS                                                   \
-	{ "frequency", required_argument, NULL, 'F' },                            \
-	{ "min-block", required_argument, NULL, OPT_MIN_BLOCK },                        \
-	{ "tcp-by", required_argument, NULL, OPT_TCP_BY },                           \
-	{ "tcp-max-ports", required_argument, NULL, OPT_TCP_MAX_PORTS },                    \
-	{ "tcp-rtt-interval", required_argument, NULL, OPT_TCP_RTT_INTERVAL },                 \
-	{ "by", required_argument, NULL, OPT_BY },                               \
-	{ "cgroup", required_argument, NULL, OPT_CGROUP },                           \
-	{ "cgroup.max-series", required_argument, NULL, OPT_CGROUP_MAX_SERIES }
+#define KPROF_COLLECTOR_OPTIONS                                                                    \
+	{"frequency", required_argument, NULL, 'F'},                                               \
+		{"min-block", required_argument, NULL, OPT_MIN_BLOCK},                             \
+		{"tcp-by", required_argument, NULL, OPT_TCP_BY},                                   \
+		{"tcp-max-ports", required_argument, NULL, OPT_TCP_MAX_PORTS},                     \
+		{"tcp-rtt-interval", required_argument, NULL, OPT_TCP_RTT_INTERVAL},               \
+		{"by", required_argument, NULL, OPT_BY},                                           \
+		{"cgroup", required_argument, NULL, OPT_CGROUP},                                   \
+	{                                                                                          \
+		"cgroup.max-series", required_argument, NULL, OPT_CGROUP_MAX_SERIES                \
+	}
 /* Returns 0, or CLI_ERROR with err filled. */
 int cli_collector_option(int opt, const char *arg, struct kprof_config *cfg,
 			 struct kprof_error *err);
 /* Whether getopt's return value is one of KPROF_COLLECTOR_OPTIONS. */
-#define CLI_IS_COLLECTOR_OPTION(c) \
+#define CLI_IS_COLLECTOR_OPTION(c)                                                                 \
 	((c) == 'F' || ((c) >= OPT_MIN_BLOCK && (c) <= OPT_CGROUP_MAX_SERIES))
 
 #endif /* KPROF_CLI_H */

@@ -202,7 +202,8 @@ enum cli_result cli_parse_serve(int argc, char **argv, struct serve_config *c,
 			break;
 		case OPT_WEB_CONFIG:
 			if (!*optarg)
-				return fail(err, "bad --web.config.file '%s': expected a file", optarg);
+				return fail(err, "bad --web.config.file '%s': expected a file",
+					    optarg);
 			c->web_config_file = optarg;
 			break;
 		case OPT_CAPS_KEEP:

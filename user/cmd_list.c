@@ -29,12 +29,12 @@ int cmd_list(int argc, char **argv)
 	}
 	bpf_util_set_verbose(argc > 1);
 	ncpus = kprof_ncpus();
-	printf("%-10s %-11s %-12s %-12s %-14s %s\n", "COLLECTOR", "SUPPORTED", "PER-CPU",
-	       "SHARED", "TOTAL@64CPUs", "MEASURES");
+	printf("%-10s %-11s %-12s %-12s %-14s %s\n", "COLLECTOR", "SUPPORTED", "PER-CPU", "SHARED",
+	       "TOTAL@64CPUs", "MEASURES");
 	for (int i = 0; kprof_collectors[i]; i++) {
 		const struct collector_desc *d = kprof_collectors[i];
 		struct collector_memory mem;
-		struct kprof_error why = { { 0 } };
+		struct kprof_error why = {{0}};
 		char pc[16] = "?", sh[16] = "?", tot[16] = "?";
 		int ret = collector_probe(d, &why);
 
@@ -44,7 +44,10 @@ int cmd_list(int argc, char **argv)
 			kib(mem.per_cpu * 64 + mem.shared, tot, sizeof(tot));
 		}
 		printf("%-10s %-11s %-12s %-12s %-14s %s\n", d->name,
-		       ret == 0 ? "yes" : ret == -1 ? "unknown" : "no", pc, sh, tot, d->summary);
+		       ret == 0	   ? "yes"
+		       : ret == -1 ? "unknown"
+				   : "no",
+		       pc, sh, tot, d->summary);
 		if (ret)
 			printf("%10s %s\n", "", why.msg);
 		if (mem.per_task)

@@ -111,8 +111,7 @@ int cmd_record(int argc, char **argv)
 	}
 	session_stop(&session);
 	if (ret) {
-		fprintf(stderr, "kprof: could not read the collectors' maps: %s\n",
-			strerror(-ret));
+		fprintf(stderr, "kprof: could not read the collectors' maps: %s\n", strerror(-ret));
 		model_free(model);
 		return EXIT_SYSTEM;
 	}

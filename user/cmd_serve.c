@@ -118,7 +118,7 @@ int cmd_serve(int argc, char **argv)
 	srv = http_server_start(&ho, &err);
 	/* Attached and listening (even on a port below 1024): drop what is not needed. */
 	if (srv && caps_drop_except(cfg.kcfg.has_caps_keep ? cfg.kcfg.caps_keep
-							  : caps_default_keep(&s.session),
+							   : caps_default_keep(&s.session),
 				    &err)) {
 		http_server_stop(srv, 0);
 		srv = NULL;

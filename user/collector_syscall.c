@@ -36,7 +36,7 @@ out_destroy:
 	return ret;
 }
 
-static const char *const syscall_label[] = { "syscall" };
+static const char *const syscall_label[] = {"syscall"};
 
 /* Slot -> syscall name, from the syscall -> slot array the BPF side fills. */
 static int read_slot_names(struct syscall_bpf *skel, const char *names[KPROF_SYSCALL_SLOTS],
@@ -104,7 +104,7 @@ static int collect_latency(struct syscall_bpf *skel, struct model *m)
 
 static int collect_errors(struct syscall_bpf *skel, struct model *m)
 {
-	static const char *const labels[] = { "syscall", "errno" };
+	static const char *const labels[] = {"syscall", "errno"};
 	int fd = bpf_map__fd(skel->maps.syscall_errors);
 	struct kprof_syscall_errno_key key, next, *prev = NULL;
 	struct family *f;
@@ -154,8 +154,8 @@ static int syscall_collect(void *state, struct model *m)
 	if (!ret)
 		ret = collect_errors(skel, m);
 	if (!ret)
-		ret = kprof_collect_lost(m, NAME, bpf_map__fd(skel->maps.syscall_lost), lost_reasons,
-					 KPROF_SYSCALL_LOST_REASONS);
+		ret = kprof_collect_lost(m, NAME, bpf_map__fd(skel->maps.syscall_lost),
+					 lost_reasons, KPROF_SYSCALL_LOST_REASONS);
 	return ret;
 }
 
@@ -172,7 +172,7 @@ static struct bpf_object *syscall_open_object(void **state)
 	return skel ? skel->obj : NULL;
 }
 
-static const char *const tracepoints[] = { "sys_enter", "sys_exit", NULL };
+static const char *const tracepoints[] = {"sys_enter", "sys_exit", NULL};
 
 const struct collector_desc collector_syscall = {
 	.name = NAME,

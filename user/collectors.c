@@ -15,12 +15,8 @@ extern const struct collector_desc collector_cpu;
 extern const struct collector_desc collector_offcpu;
 
 const struct collector_desc *const kprof_collectors[] = {
-	&collector_sched,
-	&collector_syscall,
-	&collector_tcp,
-	&collector_cpu,
-	&collector_offcpu,
-	NULL,
+	&collector_sched, &collector_syscall, &collector_tcp,
+	&collector_cpu,	  &collector_offcpu,  NULL,
 };
 
 const struct collector_desc *collector_find(const char *name)
@@ -78,9 +74,9 @@ int collector_memory(const struct collector_desc *d, struct collector_memory *me
 	obj = d->open_object(&state);
 	if (!obj)
 		return -errno ? -errno : -EINVAL;
-	bpf_object__for_each_map(map, obj)
-		if (bpf_map__autocreate(map)) /* maps for other kernels */
-			map_memory(map, mem);
+	bpf_object__for_each_map(map,
+				 obj) if (bpf_map__autocreate(map)) /* maps for other kernels */
+		map_memory(map, mem);
 	d->close_object(state);
 	return 0;
 }
@@ -96,7 +92,7 @@ static bool btf_has_tracepoint(const struct btf *btf, const char *tp)
 
 int collector_probe(const struct collector_desc *d, struct kprof_error *why)
 {
-	struct kprof_config cfg = { 0 };
+	struct kprof_config cfg = {0};
 	struct collector c;
 	struct btf *btf = btf__load_vmlinux_btf();
 	int err = 0;

@@ -15,7 +15,7 @@
  * Not 100/20: off the timer tick, so sampling does not beat with it.
  */
 #define KPROF_RECORD_FREQUENCY_HZ 99
-#define KPROF_SERVE_FREQUENCY_HZ 19
+#define KPROF_SERVE_FREQUENCY_HZ  19
 
 struct kprof_config {
 	uint64_t duration_ns;

@@ -13,8 +13,8 @@ struct unit {
 
 /* Longest names first so that "ms" is not read as "m" followed by "s". */
 static const struct unit units[] = {
-	{ "ns", 1 },	      { "us", 1e3 },  { "\xc2\xb5s", 1e3 }, { "ms", 1e6 },
-	{ "s", 1e9 },	      { "m", 60e9 }, { "h", 3600e9 },
+	{"ns", 1},  {"us", 1e3}, {"\xc2\xb5s", 1e3}, {"ms", 1e6},
+	{"s", 1e9}, {"m", 60e9}, {"h", 3600e9},
 };
 
 static const struct unit *match_unit(const char *s, size_t *len)
@@ -97,7 +97,7 @@ void format_duration(double seconds, char *buf, size_t len)
 	static const struct {
 		const char *name;
 		double scale;
-	} scales[] = { { "s", 1 }, { "ms", 1e-3 }, { "us", 1e-6 }, { "ns", 1e-9 } };
+	} scales[] = {{"s", 1}, {"ms", 1e-3}, {"us", 1e-6}, {"ns", 1e-9}};
 	size_t i;
 
 	if (isnan(seconds)) {

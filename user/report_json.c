@@ -35,7 +35,8 @@ static void json_histogram(FILE *out, const struct series *s)
 	const struct kprof_hist *h = s->hist;
 	bool first = true;
 
-	fprintf(out, ",\"count\":%llu,\"errors\":%llu,\"sum_seconds\":", (unsigned long long)h->count,
+	fprintf(out,
+		",\"count\":%llu,\"errors\":%llu,\"sum_seconds\":", (unsigned long long)h->count,
 		(unsigned long long)s->errors);
 	json_number(out, h->sum_ns / 1e9);
 	fputs(",\"max_seconds\":", out);
@@ -72,7 +73,7 @@ int report_json(const struct model *m, const struct report_options *opt, FILE *o
 	fputs(",\"families\":[", out);
 	for (size_t i = 0; i < m->nfamilies; i++) {
 		const struct family *f = m->families[i];
-		static const char *const types[] = { "counter", "gauge", "histogram" };
+		static const char *const types[] = {"counter", "gauge", "histogram"};
 
 		fprintf(out, "%s{\"name\":", i ? "," : "");
 		json_string(out, f->name);

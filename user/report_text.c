@@ -50,7 +50,7 @@ static void dur(double s, char *buf)
 /* Power-of-two rows (every fourth bucket), from the first to the last in use. */
 static void print_text_histogram(const struct kprof_hist *h, FILE *out)
 {
-	__u64 rows[KPROF_HIST_SLOTS / 4 + 2] = { 0 }, peak = 0;
+	__u64 rows[KPROF_HIST_SLOTS / 4 + 2] = {0}, peak = 0;
 	int first = -1, last = -1, nrows = 0;
 
 	/* Row r holds slots (4r - 3 .. 4r] shifted so row 0 is the zero bucket. */
@@ -82,7 +82,8 @@ static void print_text_histogram(const struct kprof_hist *h, FILE *out)
 			snprintf(hi, sizeof(hi), "0");
 		} else {
 			dur(hist_slot_lower(4 * r - 3), lo);
-			dur(hist_slot_upper(r * 4 < KPROF_HIST_SLOTS ? r * 4 : KPROF_HIST_SLOTS - 1),
+			dur(hist_slot_upper(r * 4 < KPROF_HIST_SLOTS ? r * 4
+								     : KPROF_HIST_SLOTS - 1),
 			    hi);
 		}
 		memset(bar, '*', n);
@@ -93,8 +94,7 @@ static void print_text_histogram(const struct kprof_hist *h, FILE *out)
 	}
 }
 
-static void print_histogram_family(struct family *f, const struct report_options *opt,
-				   FILE *out)
+static void print_histogram_family(struct family *f, const struct report_options *opt, FILE *out)
 {
 	size_t shown = f->nseries < (size_t)opt->top ? f->nseries : (size_t)opt->top;
 	bool errors = f->flags & FAMILY_HAS_ERRORS;

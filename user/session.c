@@ -28,7 +28,8 @@ int session_start(struct session *s, const struct kprof_config *cfg, FILE *log,
 	if (cfg->ncollectors)
 		return 0;
 	for (int i = 0; kprof_collectors[i] && s->n < KPROF_MAX_COLLECTORS; i++) {
-		/* Stack collectors make flame graphs: by default only when there is a place for them. */
+		/* Stack collectors make flame graphs: by default only when there is a place for
+		 * them. */
 		if (kprof_collectors[i]->collect_stacks && !cfg->output_dir)
 			continue;
 		ret = start_one(s, kprof_collectors[i], cfg, &why);

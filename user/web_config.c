@@ -14,7 +14,7 @@
 
 /* A handful of scrapers use one or two accounts: a small cache suffices. */
 #define AUTH_CACHE_SIZE 16
-#define AUTH_FIELD_MAX 256
+#define AUTH_FIELD_MAX	256
 
 struct web_auth_cache {
 	pthread_mutex_t lock;
@@ -52,15 +52,15 @@ static const struct {
 	const char *name;
 	enum web_client_auth value;
 } client_auths[] = {
-	{ "NoClientCert", WEB_CLIENT_AUTH_NONE },
-	{ "RequestClientCert", WEB_CLIENT_AUTH_REQUEST },
-	{ "RequireAnyClientCert", WEB_CLIENT_AUTH_REQUIRE_ANY },
-	{ "VerifyClientCertIfGiven", WEB_CLIENT_AUTH_VERIFY_IF_GIVEN },
-	{ "RequireAndVerifyClientCert", WEB_CLIENT_AUTH_REQUIRE_VERIFY },
+	{"NoClientCert", WEB_CLIENT_AUTH_NONE},
+	{"RequestClientCert", WEB_CLIENT_AUTH_REQUEST},
+	{"RequireAnyClientCert", WEB_CLIENT_AUTH_REQUIRE_ANY},
+	{"VerifyClientCertIfGiven", WEB_CLIENT_AUTH_VERIFY_IF_GIVEN},
+	{"RequireAndVerifyClientCert", WEB_CLIENT_AUTH_REQUIRE_VERIFY},
 };
 
-static int parse_tls(struct web_config *c, yaml_document_t *doc, yaml_node_t *map,
-		     const char *dir, struct kprof_error *err)
+static int parse_tls(struct web_config *c, yaml_document_t *doc, yaml_node_t *map, const char *dir,
+		     struct kprof_error *err)
 {
 	if (map->type != YAML_MAPPING_NODE)
 		return fail(err, "tls_server_config must be a mapping%s%s", "", "");
@@ -71,7 +71,8 @@ static int parse_tls(struct web_config *c, yaml_document_t *doc, yaml_node_t *ma
 		char **dst = NULL;
 
 		if (!k || !v)
-			return fail(err, "tls_server_config: every key and value must be a string%s%s",
+			return fail(err,
+				    "tls_server_config: every key and value must be a string%s%s",
 				    "", "");
 		if (!strcmp(k, "cert_file"))
 			dst = &c->cert_file;
@@ -97,12 +98,13 @@ static int parse_tls(struct web_config *c, yaml_document_t *doc, yaml_node_t *ma
 			c->client_auth = client_auths[i].value;
 		} else if (!strcmp(k, "min_version")) {
 			if (strcmp(v, "TLS12") && strcmp(v, "TLS13"))
-				return fail(err, "min_version '%s' unsupported: use TLS12 or TLS13%s", v,
+				return fail(err,
+					    "min_version '%s' unsupported: use TLS12 or TLS13%s", v,
 					    "");
 			c->tls13_only = !strcmp(v, "TLS13");
 		} else {
-			return fail(err, "tls_server_config key '%s' is not supported by kprof%s", k,
-				    "");
+			return fail(err, "tls_server_config key '%s' is not supported by kprof%s",
+				    k, "");
 		}
 	}
 	if (!c->cert_file || !c->key_file)
@@ -116,8 +118,7 @@ static int parse_tls(struct web_config *c, yaml_document_t *doc, yaml_node_t *ma
 
 static bool is_bcrypt(const char *h)
 {
-	return strlen(h) == 60 && h[0] == '$' && h[1] == '2' && strchr("aby", h[2]) &&
-	       h[3] == '$';
+	return strlen(h) == 60 && h[0] == '$' && h[1] == '2' && strchr("aby", h[2]) && h[3] == '$';
 }
 
 static int parse_users(struct web_config *c, yaml_document_t *doc, yaml_node_t *map,
@@ -142,8 +143,9 @@ static int parse_users(struct web_config *c, yaml_document_t *doc, yaml_node_t *
 		if (!k || !v || !*k || strlen(k) >= AUTH_FIELD_MAX)
 			return fail(err, "basic_auth_users: bad user name%s%s", "", "");
 		if (!is_bcrypt(v))
-			return fail(err, "basic_auth_users: the hash of '%s' is not a bcrypt hash%s",
-				    k, "");
+			return fail(err,
+				    "basic_auth_users: the hash of '%s' is not a bcrypt hash%s", k,
+				    "");
 		c->users[c->nusers].name = strdup(k);
 		c->users[c->nusers].hash = strdup(v);
 		c->nusers++;
@@ -169,7 +171,8 @@ static int parse_root(struct web_config *c, yaml_document_t *doc, const char *di
 		yaml_node_t *v = yaml_document_get_node(doc, p->value);
 
 		if (!k || !v)
-			return fail(err, "the web config has a key that is not a string%s%s", "", "");
+			return fail(err, "the web config has a key that is not a string%s%s", "",
+				    "");
 		if (!strcmp(k, "tls_server_config"))
 			ret = parse_tls(c, doc, v, dir, err);
 		else if (!strcmp(k, "basic_auth_users"))

@@ -15,11 +15,11 @@
 #define WEB_CONFIG_MAX_USERS 1024
 
 enum web_client_auth {
-	WEB_CLIENT_AUTH_NONE,            /* NoClientCert */
-	WEB_CLIENT_AUTH_REQUEST,         /* RequestClientCert */
-	WEB_CLIENT_AUTH_REQUIRE_ANY,     /* RequireAnyClientCert */
+	WEB_CLIENT_AUTH_NONE,		 /* NoClientCert */
+	WEB_CLIENT_AUTH_REQUEST,	 /* RequestClientCert */
+	WEB_CLIENT_AUTH_REQUIRE_ANY,	 /* RequireAnyClientCert */
 	WEB_CLIENT_AUTH_VERIFY_IF_GIVEN, /* VerifyClientCertIfGiven */
-	WEB_CLIENT_AUTH_REQUIRE_VERIFY,  /* RequireAndVerifyClientCert */
+	WEB_CLIENT_AUTH_REQUIRE_VERIFY,	 /* RequireAndVerifyClientCert */
 };
 
 struct web_user {

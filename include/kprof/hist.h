@@ -33,7 +33,7 @@
  * relative error is 3.6e-7. d <= KPROF_HIST_CLAMP_NS < 2^42 keeps d * scale
  * below 2^63.
  */
-#define KPROF_HIST_NS_SCALE 2251799ULL
+#define KPROF_HIST_NS_SCALE   2251799ULL
 #define KPROF_HIST_SCALE_BITS 21
 /* round(2^(q/4) * 2^63) for q = 1, 2, 3: the mantissa thresholds. */
 #define KPROF_HIST_T1 0x9837f0518db8a96fULL

@@ -13,7 +13,7 @@
 /* Raw syscalls: glibc's nanosleep() is clock_nanosleep underneath. */
 static void sleeps_and_getppids(void *arg)
 {
-	struct timespec ts = { 0, 2000000 };
+	struct timespec ts = {0, 2000000};
 
 	(void)arg;
 	for (int i = 0; i < N; i++) {
@@ -87,7 +87,7 @@ static struct model *run(void (*fn)(void *))
 
 static void test_exact_counts_and_buckets(void **state)
 {
-	static const char *const nanosleep_l[] = { "nanosleep" }, *const getppid_l[] = { "getppid" };
+	static const char *const nanosleep_l[] = {"nanosleep"}, *const getppid_l[] = {"getppid"};
 	struct series *ns, *gp;
 	struct model *m;
 
@@ -116,8 +116,8 @@ static void test_exact_counts_and_buckets(void **state)
 
 static void test_errors_by_errno(void **state)
 {
-	static const char *const openat_l[] = { "openat" };
-	static const char *const enoent[] = { "openat", "ENOENT" };
+	static const char *const openat_l[] = {"openat"};
+	static const char *const enoent[] = {"openat", "ENOENT"};
 	struct series *s;
 	struct model *m;
 
@@ -136,7 +136,7 @@ static void test_errors_by_errno(void **state)
 
 static void test_pid_covers_threads_and_comm_filters(void **state)
 {
-	static const char *const getppid_l[] = { "getppid" };
+	static const char *const getppid_l[] = {"getppid"};
 	struct series *s;
 	struct model *m;
 

@@ -67,7 +67,8 @@ static void test_mount_point(void **state)
 	f = fdopen(fd, "w");
 	fputs("31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
 	      "40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd\n"
-	      "41 31 0:38 / /sys/fs/cgroup/uni\\040fied rw,relatime shared:9 - cgroup2 cgroup2 rw\n",
+	      "41 31 0:38 / /sys/fs/cgroup/uni\\040fied rw,relatime shared:9 - cgroup2 cgroup2 "
+	      "rw\n",
 	      f);
 	fclose(f);
 	assert_int_equal(cgroup2_mount_point(path, buf, sizeof(buf)), 0);

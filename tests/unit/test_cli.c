@@ -12,7 +12,7 @@
 
 static enum cli_result parse(struct kprof_config *cfg, struct kprof_error *err, ...)
 {
-	char *argv[32] = { "record" };
+	char *argv[32] = {"record"};
 	int argc = 1;
 	va_list ap;
 

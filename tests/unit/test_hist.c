@@ -114,7 +114,7 @@ static void test_quantiles(void **state)
 	/* Uniform 1..1000 us: quantiles within 10% of the truth. */
 	for (uint64_t us = 1; us <= 1000; us++)
 		add(&h, us * 1000, 1);
-	double q[] = { 0.5, 0.9, 0.99 };
+	double q[] = {0.5, 0.9, 0.99};
 	for (int i = 0; i < 3; i++) {
 		double truth = q[i] * 1000e-6, got = hist_quantile(&h, q[i]);
 
