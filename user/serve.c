@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 #include "http_negotiate.h"
+#include "load_memory.h"
 #include "log.h"
 #include "serve.h"
 #include "serve_pprof.h"
@@ -42,6 +43,7 @@ int serve_start_collectors(struct serve *s, const struct serve_config *cfg)
 	s->cfg = cfg;
 	memset(&s->session, 0, sizeof(s->session));
 	s->nattempts = 0;
+	load_memory_begin();
 	if (cfg->kcfg.ncollectors) {
 		for (int i = 0; i < cfg->kcfg.ncollectors; i++)
 			attempt(s, collector_find(cfg->kcfg.collectors[i]));
@@ -51,6 +53,7 @@ int serve_start_collectors(struct serve *s, const struct serve_config *cfg)
 			if (!kprof_collectors[i]->collect_stacks)
 				attempt(s, kprof_collectors[i]);
 	}
+	load_memory_end();
 	return s->session.n;
 }
 

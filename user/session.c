@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <string.h>
+#include "load_memory.h"
 #include "session.h"
 
 static int start_one(struct session *s, const struct collector_desc *d,
@@ -13,8 +14,8 @@ static int start_one(struct session *s, const struct collector_desc *d,
 	return ret;
 }
 
-int session_start(struct session *s, const struct kprof_config *cfg, FILE *log,
-		  struct kprof_error *err)
+static int start_all(struct session *s, const struct kprof_config *cfg, FILE *log,
+		     struct kprof_error *err)
 {
 	struct kprof_error why;
 	int ret = 0;
@@ -44,6 +45,17 @@ int session_start(struct session *s, const struct kprof_config *cfg, FILE *log,
 	return ret ? ret : -ENOENT;
 out_stop:
 	session_stop(s);
+	return ret;
+}
+
+int session_start(struct session *s, const struct kprof_config *cfg, FILE *log,
+		  struct kprof_error *err)
+{
+	int ret;
+
+	load_memory_begin();
+	ret = start_all(s, cfg, log, err);
+	load_memory_end();
 	return ret;
 }
 
