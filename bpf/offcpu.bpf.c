@@ -5,8 +5,9 @@
  * comes back, the time it was off CPU is added to that stack's weight,
  * if at least --min-block.
  *
- * Cost per context switch: one clock read, two stack walks and a task
- * storage lookup for the task going off; a task storage lookup (and for
+ * Cost per context switch: one clock read, two stack walks (one for a
+ * kernel thread, which has no user stack) and a task storage lookup for the
+ * task going off; a task storage lookup (and for
  * blocks past the threshold, a hash lookup and two atomic adds) for the task
  * coming on. Tasks filtered out by --pid/--comm never get storage.
  */
@@ -19,6 +20,10 @@
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
 const volatile __u64 min_block_ns = 1000;
+
+#ifndef EFAULT
+#define EFAULT 14
+#endif
 
 /* Kernel frames of the tracing machinery above __schedule (see below). */
 #define OFFCPU_SKIP_FRAMES 3
@@ -58,8 +63,13 @@ int BPF_PROG(kprof_offcpu_switch, bool preempt, struct task_struct *prev, struct
 			s->ts = now;
 			s->kern_stack_id =
 				stack_id_checked(bpf_get_stackid(ctx, &stacks, OFFCPU_SKIP_FRAMES));
-			s->user_stack_id =
-				stack_id_checked(bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK));
+			/*
+			 * No mm, no user stack (the walk would return -EFAULT):
+			 * kernel threads skip it.
+			 */
+			s->user_stack_id = prev->mm ? stack_id_checked(bpf_get_stackid(
+							      ctx, &stacks, BPF_F_USER_STACK))
+						    : -EFAULT;
 		} else {
 			stack_count_lost(KPROF_STACK_LOST_STORAGE);
 		}
