@@ -6,7 +6,7 @@
 #include "cgroup_series.h"
 
 const char *const cgroup_series_label_names[CGROUP_SERIES_NLABELS] = {"cgroup", "container_id",
-								       "pod_uid"};
+								      "pod_uid"};
 
 struct cgroup_series {
 	struct cgroup_resolver *resolver;

@@ -100,7 +100,6 @@ out_destroy:
 
 static const char *const syscall_label[] = {"syscall"};
 
-
 /* Slot -> syscall name, from the syscall -> slot array the BPF side fills. */
 int syscall_slot_names(struct syscall_bpf *skel, const char *names[KPROF_SYSCALL_SLOTS],
 		       char (*unknown)[24])
@@ -215,7 +214,8 @@ static int syscall_collect(void *state, struct model *m)
 	struct syscall_bpf *skel = st->skel;
 	int ret;
 
-	ret = st->cgroups ? syscall_collect_by_cgroup(skel, st->cgroups, m) : collect_latency(skel, m);
+	ret = st->cgroups ? syscall_collect_by_cgroup(skel, st->cgroups, m)
+			  : collect_latency(skel, m);
 	if (!ret)
 		ret = collect_errors(skel, m);
 	if (!ret)

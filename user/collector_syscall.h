@@ -18,7 +18,6 @@ int syscall_slot_names(struct syscall_bpf *skel, const char *names[KPROF_SYSCALL
  * the (cgroup, slot) hash, the per-slot array's events (the kernel map was
  * full) under cgroup="other", and kprof_cgroup_series_dropped_total.
  */
-int syscall_collect_by_cgroup(struct syscall_bpf *skel, struct cgroup_series *cs,
-			      struct model *m);
+int syscall_collect_by_cgroup(struct syscall_bpf *skel, struct cgroup_series *cs, struct model *m);
 
 #endif /* KPROF_COLLECTOR_SYSCALL_H */

@@ -97,8 +97,7 @@ static int add_overflow(struct syscall_bpf *skel, struct family *f, const char *
 	return ret;
 }
 
-int syscall_collect_by_cgroup(struct syscall_bpf *skel, struct cgroup_series *cs,
-			      struct model *m)
+int syscall_collect_by_cgroup(struct syscall_bpf *skel, struct cgroup_series *cs, struct model *m)
 {
 	static const char *const family_l[] = {"family"};
 	static const char *const family_v[] = {FAMILY};
@@ -108,7 +107,8 @@ int syscall_collect_by_cgroup(struct syscall_bpf *skel, struct cgroup_series *cs
 	struct family *f;
 	int ret;
 
-	f = model_family(m, NAME, FAMILY, "Time from syscall entry to exit, per syscall and cgroup.",
+	f = model_family(m, NAME, FAMILY,
+			 "Time from syscall entry to exit, per syscall and cgroup.",
 			 FAMILY_HISTOGRAM, NLABELS, label_names);
 	if (!f)
 		return -ENOMEM;
@@ -118,10 +118,11 @@ int syscall_collect_by_cgroup(struct syscall_bpf *skel, struct cgroup_series *cs
 		ret = add_cgroups(skel, cs, f, names, &dropped);
 	if (!ret)
 		ret = add_overflow(skel, f, names);
-	if (!ret && !model_counter_add(m, NAME, "kprof_cgroup_series_dropped_total",
-				       "Events summed into cgroup=\"other\" because "
-				       "--cgroup.max-series cgroups already had series, per family.",
-				       1, family_l, family_v, (double)dropped))
+	if (!ret &&
+	    !model_counter_add(m, NAME, "kprof_cgroup_series_dropped_total",
+			       "Events summed into cgroup=\"other\" because "
+			       "--cgroup.max-series cgroups already had series, per family.",
+			       1, family_l, family_v, (double)dropped))
 		ret = -ENOMEM;
 	return ret;
 }

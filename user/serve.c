@@ -36,7 +36,8 @@ static void attempt(struct serve *s, const struct collector_desc *d)
 	s->session.n++;
 	klog(KLOG_INFO, "collector attached", "collector", d->name, NULL);
 	if (s->cfg->kcfg.by_cgroup && !d->by_cgroup)
-		klog(KLOG_WARN, "collector has no --by cgroup breakdown yet; its series cover all cgroups",
+		klog(KLOG_WARN,
+		     "collector has no --by cgroup breakdown yet; its series cover all cgroups",
 		     "collector", d->name, NULL);
 }
 

@@ -13,8 +13,9 @@ static int start_one(struct session *s, const struct collector_desc *d,
 	s->n++;
 	/* A note, not an error: --by cgroup stays usable with every collector on. */
 	if (cfg->by_cgroup && !d->by_cgroup && log)
-		fprintf(log, "kprof: the %s collector has no --by cgroup breakdown yet; its "
-			     "figures cover all cgroups\n",
+		fprintf(log,
+			"kprof: the %s collector has no --by cgroup breakdown yet; its "
+			"figures cover all cgroups\n",
 			d->name);
 	return 0;
 }

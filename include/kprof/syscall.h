@@ -30,7 +30,7 @@ struct kprof_syscall_stats {
  */
 #define KPROF_SYSCALL_CG_ENTRIES_MAX 16384
 #define KPROF_SYSCALL_CG_ENTRIES_MIN 256
-#define KPROF_SYSCALL_CG_BUDGET      (8u << 20)
+#define KPROF_SYSCALL_CG_BUDGET	     (8u << 20)
 
 struct kprof_syscall_cg_key {
 	__u64 cgroup_id;

@@ -17,9 +17,9 @@
 #include "session.h"
 #include "kprof_test.h"
 
-#define NA 40
-#define NB 70
-#define NC 25
+#define NA     40
+#define NB     70
+#define NC     25
 #define FAMILY "kprof_syscall_latency_seconds"
 
 static char mount[CGROUP_PATH_MAX];
@@ -248,9 +248,9 @@ static void test_unsupported_collector_says_so(void **state)
 		fail_msg("%s", err.msg);
 	session_stop(&s);
 	fclose(f);
-	assert_non_null(
-		strstr(log, "the sched collector has no --by cgroup breakdown yet; its figures "
-			    "cover all cgroups"));
+	assert_non_null(strstr(log,
+			       "the sched collector has no --by cgroup breakdown yet; its figures "
+			       "cover all cgroups"));
 	assert_null(strstr(log, "the syscall collector"));
 	free(log);
 }
