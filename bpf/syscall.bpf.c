@@ -5,7 +5,9 @@
  *
  * Cost per syscall: one task-storage lookup and one clock read at entry; one
  * task-storage lookup, one clock read and two array lookups (inlined by the
- * verifier) at exit. No hash insert or delete on the hot path.
+ * verifier) at exit. No hash insert or delete on the hot path. With --by
+ * cgroup (a load-time flag), the exit adds a cgroup id read and a per-CPU
+ * hash lookup (an insert at a (cgroup, syscall) pair's first sight).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
