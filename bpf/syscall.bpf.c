@@ -5,7 +5,9 @@
  *
  * Cost per syscall: one task-storage lookup and one clock read at entry; one
  * task-storage lookup, one clock read and two array lookups (inlined by the
- * verifier) at exit. No hash insert or delete on the hot path.
+ * verifier) at exit. No hash insert or delete on the hot path. With --by
+ * cgroup (a load-time flag), the exit adds a cgroup id read and a per-CPU
+ * hash lookup (an insert at a (cgroup, syscall) pair's first sight).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -51,6 +53,26 @@ struct {
 	__type(value, struct kprof_syscall_stats);
 } syscall_stats SEC(".maps");
 
+/*
+ * --by cgroup only: stats per (cgroup, slot). Sized by userspace at load
+ * (1 entry when the flag is off); see KPROF_SYSCALL_CG_ENTRIES_MAX. No LRU:
+ * eviction would lose counts silently.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 1);
+	__type(key, struct kprof_syscall_cg_key);
+	__type(value, struct kprof_syscall_stats);
+} syscall_cg_stats SEC(".maps");
+
+/* All zeroes, never written: the initial value of a new syscall_cg_stats entry. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct kprof_syscall_stats);
+} syscall_zero SEC(".maps");
+
 /* Errors per (syscall, errno): rarer than syscalls, so one shared hash. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -65,6 +87,12 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } syscall_lost SEC(".maps");
+
+/*
+ * Set before load; the verifier drops the branch it guards, so without
+ * --by cgroup the exit path is the same instructions as before.
+ */
+const volatile bool by_cgroup = false;
 
 /* Next free slot; slots are handed out once, at a syscall's first sight. */
 __u32 next_slot = 0;
@@ -119,6 +147,33 @@ static __always_inline void count_errno(__u32 nr, __u32 err)
 		count_lost(KPROF_SYSCALL_LOST_ERRNO_MAP);
 }
 
+/*
+ * This CPU's stats of (current cgroup, slot), inserted at first sight. A
+ * full map falls back to the per-slot array, which userspace reports as
+ * cgroup="other", and counts the event as lost.
+ */
+static __always_inline struct kprof_syscall_stats *cg_stats_of(__u32 slot)
+{
+	struct kprof_syscall_cg_key key = {.cgroup_id = bpf_get_current_cgroup_id(), .slot = slot};
+	struct kprof_syscall_stats *st;
+	__u32 zero = 0;
+	void *init;
+
+	st = bpf_map_lookup_elem(&syscall_cg_stats, &key);
+	if (st)
+		return st;
+	init = bpf_map_lookup_elem(&syscall_zero, &zero);
+	if (!init)
+		return NULL;
+	/* -EEXIST: another CPU inserted it first; the lookup below finds it. */
+	bpf_map_update_elem(&syscall_cg_stats, &key, init, BPF_NOEXIST);
+	st = bpf_map_lookup_elem(&syscall_cg_stats, &key);
+	if (st)
+		return st;
+	count_lost(KPROF_SYSCALL_LOST_CG_MAP);
+	return bpf_map_lookup_elem(&syscall_stats, &slot);
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(kprof_sys_enter, struct pt_regs *regs, long id)
 {
@@ -153,7 +208,10 @@ int BPF_PROG(kprof_sys_exit, struct pt_regs *regs, long ret)
 	s->ts = 0;
 	nr = s->nr;
 	slot = slot_of(nr);
-	st = bpf_map_lookup_elem(&syscall_stats, &slot);
+	if (by_cgroup)
+		st = cg_stats_of(slot);
+	else
+		st = bpf_map_lookup_elem(&syscall_stats, &slot);
 	if (!st)
 		return 0;
 	kprof_hist_add(&st->hist, delta);

@@ -289,8 +289,5 @@ enum cli_result cli_parse_record(int argc, char **argv, struct kprof_config *cfg
 	if (optind < argc)
 		return fail(err, "unexpected argument '%s'; see `kprof record --help`",
 			    argv[optind]);
-	/* TODO(fleet): remove when the cgroup breakdown exists (docs/fleet.md). */
-	if (cfg->by_cgroup)
-		return fail(err, "%s is not implemented yet", "--by cgroup");
 	return CLI_OK;
 }

@@ -234,8 +234,5 @@ enum cli_result cli_parse_serve(int argc, char **argv, struct serve_config *c,
 			    argv[optind]);
 	if (set_histogram(c, hmin, hmax, res, err))
 		return CLI_ERROR;
-	/* TODO(fleet): remove when the cgroup breakdown exists (docs/fleet.md). */
-	if (c->kcfg.by_cgroup)
-		return fail(err, "%s is not implemented yet", "--by cgroup");
 	return CLI_OK;
 }

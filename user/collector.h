@@ -40,6 +40,8 @@ struct collector_desc {
 	 * since start to p, and sets its kind and period. 0 or -errno.
 	 */
 	int (*collect_stacks)(void *state, struct stack_profile *p);
+	/* Whether it has the --by cgroup breakdown (the others ignore the flag). */
+	bool by_cgroup;
 };
 
 /* A started collector. */

@@ -6,41 +6,103 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "bpf_util.h"
+#include "cgroup_series.h"
 #include "collector.h"
+#include "collector_syscall.h"
 #include "syscall_names.h"
 #include "kprof/syscall.h"
 #include "syscall.skel.h"
 
 #define NAME "syscall"
 
+struct syscall_state {
+	struct syscall_bpf *skel;
+	/* --by cgroup only (NULL otherwise). */
+	struct cgroup_series *cgroups;
+};
+
+/* Entries of syscall_cg_stats: a memory budget, see KPROF_SYSCALL_CG_BUDGET. */
+static __u32 cg_entries(void)
+{
+	size_t per_entry = sizeof(struct kprof_syscall_stats) * (size_t)kprof_ncpus();
+	size_t n = KPROF_SYSCALL_CG_BUDGET / per_entry;
+
+	if (n > KPROF_SYSCALL_CG_ENTRIES_MAX)
+		n = KPROF_SYSCALL_CG_ENTRIES_MAX;
+	if (n < KPROF_SYSCALL_CG_ENTRIES_MIN)
+		n = KPROF_SYSCALL_CG_ENTRIES_MIN;
+	return (__u32)n;
+}
+
+static void syscall_stop(void *state)
+{
+	struct syscall_state *st = state;
+
+	if (!st)
+		return;
+	syscall_bpf__destroy(st->skel);
+	cgroup_series_free(st->cgroups);
+	free(st);
+}
+
+static int by_cgroup_setup(const struct kprof_config *cfg, struct syscall_state *st,
+			   struct kprof_error *err)
+{
+	int ret = 0;
+
+	st->cgroups = cgroup_series_new(cfg->cgroup_max_series, &ret);
+	if (!st->cgroups) {
+		snprintf(err->msg, sizeof(err->msg), "%s",
+			 ret == -ENOENT ? "--by cgroup needs a cgroup v2 hierarchy, and none is "
+					  "mounted"
+					: "out of memory");
+		return ret;
+	}
+	st->skel->rodata->by_cgroup = true;
+	ret = bpf_map__set_max_entries(st->skel->maps.syscall_cg_stats, cg_entries());
+	if (ret)
+		kprof_explain_bpf_error(NAME, "size the cgroup map", ret, err);
+	return ret;
+}
+
 static int syscall_start(const struct kprof_config *cfg, void **state, struct bpf_object **obj,
 			 struct kprof_error *err)
 {
-	struct syscall_bpf *skel = syscall_bpf__open();
+	struct syscall_state *st = calloc(1, sizeof(*st));
 	int ret;
 
-	if (!skel) {
+	if (!st) {
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
+		return -ENOMEM;
+	}
+	st->skel = syscall_bpf__open();
+	if (!st->skel) {
 		ret = -errno;
 		kprof_explain_bpf_error(NAME, "open", ret, err);
-		return ret;
+		goto out_destroy;
 	}
-	KPROF_SET_FILTER_RODATA(skel, cfg);
-	ret = kprof_skel_load_attach(NAME, skel->skeleton, cfg, true, err);
+	KPROF_SET_FILTER_RODATA(st->skel, cfg);
+	if (cfg->by_cgroup) {
+		ret = by_cgroup_setup(cfg, st, err);
+		if (ret)
+			goto out_destroy;
+	}
+	ret = kprof_skel_load_attach(NAME, st->skel->skeleton, cfg, true, err);
 	if (ret)
 		goto out_destroy;
-	*state = skel;
-	*obj = skel->obj;
+	*state = st;
+	*obj = st->skel->obj;
 	return 0;
 out_destroy:
-	syscall_bpf__destroy(skel);
+	syscall_stop(st);
 	return ret;
 }
 
 static const char *const syscall_label[] = {"syscall"};
 
 /* Slot -> syscall name, from the syscall -> slot array the BPF side fills. */
-static int read_slot_names(struct syscall_bpf *skel, const char *names[KPROF_SYSCALL_SLOTS],
-			   char (*unknown)[24])
+int syscall_slot_names(struct syscall_bpf *skel, const char *names[KPROF_SYSCALL_SLOTS],
+		       char (*unknown)[24])
 {
 	__u32 slots[KPROF_SYSCALL_NR_MAX];
 	int ret;
@@ -72,7 +134,7 @@ static int collect_latency(struct syscall_bpf *skel, struct model *m)
 	if (!f)
 		return -ENOMEM;
 	f->flags |= FAMILY_HAS_ERRORS;
-	ret = read_slot_names(skel, names, unknown);
+	ret = syscall_slot_names(skel, names, unknown);
 	if (ret)
 		return ret;
 	all = calloc((size_t)ncpus * KPROF_SYSCALL_SLOTS, sizeof(*all));
@@ -143,14 +205,17 @@ static const char *const lost_reasons[KPROF_SYSCALL_LOST_REASONS] = {
 	[KPROF_SYSCALL_LOST_STORAGE] = "task_storage_unavailable",
 	[KPROF_SYSCALL_LOST_SLOTS] = "syscall_slots_full",
 	[KPROF_SYSCALL_LOST_ERRNO_MAP] = "errno_map_full",
+	[KPROF_SYSCALL_LOST_CG_MAP] = "cgroup_map_full",
 };
 
 static int syscall_collect(void *state, struct model *m)
 {
-	struct syscall_bpf *skel = state;
+	struct syscall_state *st = state;
+	struct syscall_bpf *skel = st->skel;
 	int ret;
 
-	ret = collect_latency(skel, m);
+	ret = st->cgroups ? syscall_collect_by_cgroup(skel, st->cgroups, m)
+			  : collect_latency(skel, m);
 	if (!ret)
 		ret = collect_errors(skel, m);
 	if (!ret)
@@ -159,7 +224,7 @@ static int syscall_collect(void *state, struct model *m)
 	return ret;
 }
 
-static void syscall_stop(void *state)
+static void syscall_close_object(void *state)
 {
 	syscall_bpf__destroy(state);
 }
@@ -182,5 +247,6 @@ const struct collector_desc collector_syscall = {
 	.collect = syscall_collect,
 	.stop = syscall_stop,
 	.open_object = syscall_open_object,
-	.close_object = syscall_stop,
+	.close_object = syscall_close_object,
+	.by_cgroup = true,
 };

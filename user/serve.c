@@ -36,6 +36,10 @@ static void attempt(struct serve *s, const struct collector_desc *d)
 	a->running = c;
 	s->session.n++;
 	klog(KLOG_INFO, "collector attached", "collector", d->name, NULL);
+	if (s->cfg->kcfg.by_cgroup && !d->by_cgroup)
+		klog(KLOG_WARN,
+		     "collector has no --by cgroup breakdown yet; its series cover all cgroups",
+		     "collector", d->name, NULL);
 }
 
 int serve_start_collectors(struct serve *s, const struct serve_config *cfg)

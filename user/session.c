@@ -5,13 +5,20 @@
 #include "session.h"
 
 static int start_one(struct session *s, const struct collector_desc *d,
-		     const struct kprof_config *cfg, struct kprof_error *err)
+		     const struct kprof_config *cfg, FILE *log, struct kprof_error *err)
 {
 	int ret = collector_start(&s->collectors[s->n], d, cfg, err);
 
-	if (!ret)
-		s->n++;
-	return ret;
+	if (ret)
+		return ret;
+	s->n++;
+	/* A note, not an error: --by cgroup stays usable with every collector on. */
+	if (cfg->by_cgroup && !d->by_cgroup && log)
+		fprintf(log,
+			"kprof: the %s collector has no --by cgroup breakdown yet; its "
+			"figures cover all cgroups\n",
+			d->name);
+	return 0;
 }
 
 static int start_all(struct session *s, const struct kprof_config *cfg, FILE *log,
@@ -22,7 +29,7 @@ static int start_all(struct session *s, const struct kprof_config *cfg, FILE *lo
 
 	memset(s, 0, sizeof(*s));
 	for (int i = 0; i < cfg->ncollectors; i++) {
-		ret = start_one(s, collector_find(cfg->collectors[i]), cfg, err);
+		ret = start_one(s, collector_find(cfg->collectors[i]), cfg, log, err);
 		if (ret)
 			goto out_stop;
 	}
@@ -33,7 +40,7 @@ static int start_all(struct session *s, const struct kprof_config *cfg, FILE *lo
 		 * them. */
 		if (kprof_collectors[i]->collect_stacks && !cfg->output_dir)
 			continue;
-		ret = start_one(s, kprof_collectors[i], cfg, &why);
+		ret = start_one(s, kprof_collectors[i], cfg, log, &why);
 		if (ret && log)
 			fprintf(log, "kprof: skipping the %s collector: %s\n",
 				kprof_collectors[i]->name, why.msg);

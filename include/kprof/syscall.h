@@ -20,6 +20,24 @@ struct kprof_syscall_stats {
 	struct kprof_hist hist;
 };
 
+/*
+ * --by cgroup: per-CPU hash of (cgroup id, slot) -> stats. One entry in the
+ * BPF object so that without the flag it costs nothing; userspace sizes it
+ * at load to min(KPROF_SYSCALL_CG_ENTRIES_MAX, KPROF_SYSCALL_CG_BUDGET /
+ * (value x ncpus)), at least KPROF_SYSCALL_CG_ENTRIES_MIN. Events that find
+ * it full go to the per-slot array (reported as cgroup="other") and are
+ * counted as lost, reason "cgroup_map_full".
+ */
+#define KPROF_SYSCALL_CG_ENTRIES_MAX 16384
+#define KPROF_SYSCALL_CG_ENTRIES_MIN 256
+#define KPROF_SYSCALL_CG_BUDGET	     (8u << 20)
+
+struct kprof_syscall_cg_key {
+	__u64 cgroup_id;
+	__u32 slot;
+	__u32 pad;
+};
+
 struct kprof_syscall_errno_key {
 	__u32 nr;
 	__u32 err;
@@ -29,6 +47,7 @@ enum kprof_syscall_lost {
 	KPROF_SYSCALL_LOST_STORAGE,   /* task storage could not be had */
 	KPROF_SYSCALL_LOST_SLOTS,     /* counted under "other": slots full */
 	KPROF_SYSCALL_LOST_ERRNO_MAP, /* errno pair not counted: map full */
+	KPROF_SYSCALL_LOST_CG_MAP,    /* counted under cgroup "other": map full */
 	KPROF_SYSCALL_LOST_REASONS,
 };
 

@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: MIT
+/*
+ * --by cgroup with the syscall collector: cgroups the test creates under the
+ * cgroup v2 mount, a workload in each with a known getppid count, and each
+ * count exactly under its own cgroup label; over --cgroup.max-series the
+ * count lands in cgroup="other"; a cgroup removed before the read is
+ * "gone", not a crash. The collector is filtered (--cgroup) on the test's
+ * parent cgroup so that the rest of the host does not take the series.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include "cgroup.h"
+#include "cli.h"
+#include "session.h"
+#include "kprof_test.h"
+
+#define NA     40
+#define NB     70
+#define NC     25
+#define FAMILY "kprof_syscall_latency_seconds"
+
+static char mount[CGROUP_PATH_MAX];
+static char parent[64], cg[4][96]; /* relative to the mount: a, b, c, d */
+
+static int make_cgroup(const char *rel)
+{
+	char path[CGROUP_PATH_MAX + 128];
+
+	snprintf(path, sizeof(path), "%s%s", mount, rel);
+	return mkdir(path, 0755) && errno != EEXIST ? -errno : 0;
+}
+
+/* Removes a cgroup; its last task may still be leaving it for a moment. */
+static void remove_cgroup(const char *rel)
+{
+	char path[CGROUP_PATH_MAX + 128];
+	struct timespec ts = {0, 10000000};
+
+	snprintf(path, sizeof(path), "%s%s", mount, rel);
+	for (int i = 0; i < 100 && rmdir(path) && errno == EBUSY; i++)
+		nanosleep(&ts, NULL);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	if (cgroup2_mount_point("/proc/self/mountinfo", mount, sizeof(mount)))
+		return 0; /* each test skips, saying why */
+	snprintf(parent, sizeof(parent), "/kprof-bycg-%d", (int)getpid());
+	if (make_cgroup(parent)) {
+		mount[0] = 0; /* not root, or a read-only hierarchy: skip */
+		return 0;
+	}
+	for (int i = 0; i < 4; i++) {
+		snprintf(cg[i], sizeof(cg[i]), "%s/%c", parent, 'a' + i);
+		if (make_cgroup(cg[i]))
+			mount[0] = 0;
+	}
+	return 0;
+}
+
+/* Always runs, whatever the tests did: the cgroups go. */
+static int teardown(void **state)
+{
+	(void)state;
+	if (!parent[0])
+		return 0;
+	if (!mount[0] && cgroup2_mount_point("/proc/self/mountinfo", mount, sizeof(mount)))
+		return 0;
+	for (int i = 0; i < 4; i++)
+		if (cg[i][0])
+			remove_cgroup(cg[i]);
+	remove_cgroup(parent);
+	return 0;
+}
+
+#define REQUIRE_CGROUPS()                                                                          \
+	do {                                                                                       \
+		REQUIRE_BPF();                                                                     \
+		if (!mount[0]) {                                                                   \
+			print_message("skipped: cannot create cgroups under the cgroup v2 "        \
+				      "mount (none mounted, or not root)\n");                      \
+			skip();                                                                    \
+		}                                                                                  \
+	} while (0)
+
+static void getppids(void *arg)
+{
+	int n = *(int *)arg;
+
+	for (int i = 0; i < n; i++)
+		syscall(SYS_getppid);
+}
+
+/* Runs n getppid in cgroup rel, start to end, while c is attached. */
+static void run_in(const char *rel, int n)
+{
+	char path[CGROUP_PATH_MAX + 128], pid[24];
+	struct workload w;
+	int fd;
+
+	workload_fork(&w, getppids, &n);
+	snprintf(path, sizeof(path), "%s%s/cgroup.procs", mount, rel);
+	snprintf(pid, sizeof(pid), "%d", (int)w.pid);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, pid, strlen(pid)) != (ssize_t)strlen(pid)) {
+		workload_kill(&w);
+		fail_msg("cannot move pid %s into %s: %s", pid, path, strerror(errno));
+	}
+	close(fd);
+	workload_go(&w);
+	workload_wait(&w);
+}
+
+static void start(struct collector *c, struct kprof_config *cfg, int max_series)
+{
+	struct kprof_error err;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->by_cgroup = true;
+	cfg->cgroup_max_series = max_series;
+	cfg->cgroups[cfg->ncgroups++] = parent;
+	if (collector_start(c, collector_find("syscall"), cfg, &err))
+		fail_msg("%s", err.msg);
+}
+
+/* getppid count under cgroup label value, -1 when there is no such series. */
+static long long getppids_of(struct model *m, const char *cgroup)
+{
+	const char *values[] = {"getppid", cgroup, "", ""};
+	struct series *s = find_series(m, FAMILY, values);
+
+	return s ? (long long)s->hist->count : -1;
+}
+
+static double dropped(struct model *m)
+{
+	static const char *const v[] = {FAMILY};
+	struct series *s = find_series(m, "kprof_cgroup_series_dropped_total", v);
+
+	return s ? s->value : -1;
+}
+
+static struct model *collect(struct collector *c)
+{
+	struct model *m = model_new();
+
+	assert_non_null(m);
+	assert_int_equal(collector_collect(c, m), 0);
+	return m;
+}
+
+static void test_each_cgroup_under_its_label(void **state)
+{
+	struct kprof_config cfg;
+	struct collector c;
+	struct model *m;
+	struct family *f;
+
+	(void)state;
+	REQUIRE_CGROUPS();
+	start(&c, &cfg, 100);
+	run_in(cg[0], NA);
+	run_in(cg[1], NB);
+	m = collect(&c);
+	collector_stop(&c);
+	f = model_find(m, FAMILY);
+	assert_non_null(f);
+	assert_int_equal(f->nlabels, 4);
+	assert_string_equal(f->label_names[1], "cgroup");
+	assert_int_equal(getppids_of(m, cg[0]), NA);
+	assert_int_equal(getppids_of(m, cg[1]), NB);
+	assert_int_equal(getppids_of(m, "other"), -1);
+	assert_true(dropped(m) == 0);
+	model_free(m);
+}
+
+/* With a cap of 2, a and b (seen first) keep their series; c goes to "other". */
+static void test_over_max_series_is_other(void **state)
+{
+	struct kprof_config cfg;
+	struct collector c;
+	struct model *m;
+
+	(void)state;
+	REQUIRE_CGROUPS();
+	start(&c, &cfg, 2);
+	run_in(cg[0], NA);
+	run_in(cg[1], NB);
+	m = collect(&c);
+	assert_int_equal(getppids_of(m, cg[0]), NA);
+	assert_int_equal(getppids_of(m, cg[1]), NB);
+	model_free(m);
+	run_in(cg[2], NC);
+	m = collect(&c);
+	collector_stop(&c);
+	assert_int_equal(getppids_of(m, cg[0]), NA);
+	assert_int_equal(getppids_of(m, cg[1]), NB);
+	assert_int_equal(getppids_of(m, cg[2]), -1);
+	assert_int_equal(getppids_of(m, "other"), NC);
+	/* c's getppid calls and whatever else it did on its way out. */
+	assert_true(dropped(m) >= NC);
+	model_free(m);
+}
+
+/* A cgroup removed before the read: its events are counted as "gone". */
+static void test_vanished_cgroup_is_gone(void **state)
+{
+	struct kprof_config cfg;
+	struct collector c;
+	struct model *m;
+
+	(void)state;
+	REQUIRE_CGROUPS();
+	start(&c, &cfg, 100);
+	run_in(cg[3], NC);
+	remove_cgroup(cg[3]);
+	m = collect(&c);
+	collector_stop(&c);
+	assert_int_equal(getppids_of(m, "gone"), NC);
+	model_free(m);
+}
+
+/* --by cgroup is accepted; a collector without the breakdown says so on start. */
+static void test_unsupported_collector_says_so(void **state)
+{
+	char *argv[] = {"record", "--by", "cgroup", "-c", "syscall,sched", NULL};
+	struct kprof_config cfg;
+	struct kprof_error err;
+	struct session s;
+	char *log = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	config_defaults(&cfg);
+	assert_int_equal(cli_parse_record(5, argv, &cfg, &err), CLI_OK);
+	assert_true(cfg.by_cgroup);
+	REQUIRE_CGROUPS();
+	if (!collector_find("sched"))
+		skip();
+	f = open_memstream(&log, &len);
+	assert_non_null(f);
+	if (session_start(&s, &cfg, f, &err))
+		fail_msg("%s", err.msg);
+	session_stop(&s);
+	fclose(f);
+	assert_non_null(strstr(log,
+			       "the sched collector has no --by cgroup breakdown yet; its figures "
+			       "cover all cgroups"));
+	assert_null(strstr(log, "the syscall collector"));
+	free(log);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_each_cgroup_under_its_label),
+		cmocka_unit_test(test_over_max_series_is_other),
+		cmocka_unit_test(test_vanished_cgroup_is_gone),
+		cmocka_unit_test(test_unsupported_collector_says_so),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/* The syscall collector's two files: collector_syscall.c and its --by cgroup part. */
+#ifndef KPROF_COLLECTOR_SYSCALL_H
+#define KPROF_COLLECTOR_SYSCALL_H
+
+#include "cgroup_series.h"
+#include "model.h"
+#include "kprof/syscall.h"
+
+struct syscall_bpf;
+
+/* Slot -> syscall name ("other" for slot 0, NULL for unused slots). 0 or -errno. */
+int syscall_slot_names(struct syscall_bpf *skel, const char *names[KPROF_SYSCALL_SLOTS],
+		       char (*unknown)[24]);
+
+/*
+ * kprof_syscall_latency_seconds{syscall,cgroup,container_id,pod_uid} from
+ * the (cgroup, slot) hash, the per-slot array's events (the kernel map was
+ * full) under cgroup="other", and kprof_cgroup_series_dropped_total.
+ */
+int syscall_collect_by_cgroup(struct syscall_bpf *skel, struct cgroup_series *cs, struct model *m);
+
+#endif /* KPROF_COLLECTOR_SYSCALL_H */
