@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#include "gzip.h"
 #include "pb_writer.h"
 #include "stack_sink.h"
 
@@ -341,36 +342,6 @@ static int encode(struct encoder *e)
 	return 0;
 }
 
-static int gzip(const struct pb_buf *in, unsigned char **buf, size_t *len)
-{
-	z_stream zs = {0};
-	unsigned char *out;
-	uLong bound;
-	int ret;
-
-	if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY))
-		return -ENOMEM;
-	bound = deflateBound(&zs, in->len) + 32;
-	out = malloc(bound);
-	if (!out) {
-		deflateEnd(&zs);
-		return -ENOMEM;
-	}
-	zs.next_in = in->data;
-	zs.avail_in = (uInt)in->len;
-	zs.next_out = out;
-	zs.avail_out = (uInt)bound;
-	ret = deflate(&zs, Z_FINISH);
-	*len = zs.total_out;
-	deflateEnd(&zs);
-	if (ret != Z_STREAM_END) {
-		free(out);
-		return -EIO;
-	}
-	*buf = out;
-	return 0;
-}
-
 int stack_pprof_encode(const struct stack_profile *p, unsigned char **buf, size_t *len)
 {
 	struct encoder e = {.p = p};
@@ -382,7 +353,8 @@ int stack_pprof_encode(const struct stack_profile *p, unsigned char **buf, size_
 	if (!ret && e.out.len > UINT32_MAX)
 		ret = -E2BIG;
 	if (!ret)
-		ret = gzip(&e.out, buf, len);
+		ret = gzip_compress_level(e.out.data, e.out.len, Z_DEFAULT_COMPRESSION,
+					  (void **)buf, len);
 	pb_free(&e.out);
 	pb_free(&e.msg);
 	pb_free(&e.sub);

@@ -51,6 +51,12 @@ int lr_init_mem(struct line_reader *lr, const char *mem, size_t len, size_t max_
 bool lr_next(struct line_reader *lr, char **line, size_t *len);
 void lr_free(struct line_reader *lr);
 
+/*
+ * Reads 1 to 16 hex digits at *p into *out and advances *p past them;
+ * false for no digit or more than 64 bits (no "0x" prefix handling).
+ */
+bool parse_hex_u64(char **p, uint64_t *out);
+
 /* ---- sorted address -> name table (symbolize_table.c) ---- */
 struct sym_entry {
 	uint64_t start, size; /* size 0: up to the next symbol */

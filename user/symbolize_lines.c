@@ -125,3 +125,24 @@ void lr_free(struct line_reader *lr)
 	free(lr->buf);
 	lr->buf = NULL;
 }
+
+bool parse_hex_u64(char **p, uint64_t *out)
+{
+	uint64_t v = 0;
+	int n = 0;
+
+	for (;; (*p)++) {
+		char c = **p;
+		int d = c >= '0' && c <= '9'   ? c - '0'
+			: c >= 'a' && c <= 'f' ? c - 'a' + 10
+			: c >= 'A' && c <= 'F' ? c - 'A' + 10
+					       : -1;
+		if (d < 0)
+			break;
+		if (++n > 16)
+			return false; /* more than 64 bits */
+		v = v << 4 | (uint64_t)d;
+	}
+	*out = v;
+	return n > 0;
+}

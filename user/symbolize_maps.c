@@ -9,27 +9,6 @@
 #include <string.h>
 #include "symbolize_internal.h"
 
-static bool hexnum(char **p, uint64_t *out)
-{
-	uint64_t v = 0;
-	int n = 0;
-
-	for (; n < 17; n++, (*p)++) {
-		char c = **p;
-		int d = c >= '0' && c <= '9'   ? c - '0'
-			: c >= 'a' && c <= 'f' ? c - 'a' + 10
-			: c >= 'A' && c <= 'F' ? c - 'A' + 10
-					       : -1;
-		if (d < 0)
-			break;
-		if (n == 16)
-			return false; /* more than 64 bits */
-		v = v << 4 | (uint64_t)d;
-	}
-	*out = v;
-	return n > 0;
-}
-
 static bool decnum(char **p, uint64_t *out)
 {
 	uint64_t v = 0;
@@ -83,16 +62,17 @@ static int parse_line(struct maps *mp, char *p)
 	size_t len;
 	int err;
 
-	if (!hexnum(&p, &e.start) || !expect(&p, '-') || !hexnum(&p, &e.end) || !expect(&p, ' ') ||
-	    e.end <= e.start)
+	if (!parse_hex_u64(&p, &e.start) || !expect(&p, '-') || !parse_hex_u64(&p, &e.end) ||
+	    !expect(&p, ' ') || e.end <= e.start)
 		return 0;
 	for (int i = 0; i < 4; i++, p++) {
 		if (!*p)
 			return 0;
 		perms[i] = *p;
 	}
-	if (!expect(&p, ' ') || !hexnum(&p, &e.offset) || !expect(&p, ' ') || !hexnum(&p, &maj) ||
-	    !expect(&p, ':') || !hexnum(&p, &min) || !expect(&p, ' ') || !decnum(&p, &e.inode))
+	if (!expect(&p, ' ') || !parse_hex_u64(&p, &e.offset) || !expect(&p, ' ') ||
+	    !parse_hex_u64(&p, &maj) || !expect(&p, ':') || !parse_hex_u64(&p, &min) ||
+	    !expect(&p, ' ') || !decnum(&p, &e.inode))
 		return 0;
 	if (perms[2] != 'x')
 		return 0;

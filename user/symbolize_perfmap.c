@@ -10,27 +10,12 @@
 #include <string.h>
 #include "symbolize_internal.h"
 
+/* A hex field, with or without 0x. */
 static bool hexfield(char **p, uint64_t *out)
 {
-	uint64_t v = 0;
-	int n = 0;
-
 	if ((*p)[0] == '0' && ((*p)[1] == 'x' || (*p)[1] == 'X'))
 		*p += 2;
-	for (;; (*p)++) {
-		char c = **p;
-		int d = c >= '0' && c <= '9'   ? c - '0'
-			: c >= 'a' && c <= 'f' ? c - 'a' + 10
-			: c >= 'A' && c <= 'F' ? c - 'A' + 10
-					       : -1;
-		if (d < 0)
-			break;
-		if (++n > 16)
-			return false;
-		v = v << 4 | (uint64_t)d;
-	}
-	*out = v;
-	return n > 0;
+	return parse_hex_u64(p, out);
 }
 
 int perfmap_parse(struct line_reader *lr, struct sym_table *out)
