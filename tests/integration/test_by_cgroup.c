@@ -16,33 +16,14 @@
 #include "cli.h"
 #include "session.h"
 #include "kprof_test.h"
+#include "cgroup_test.h"
 
 #define NA     40
 #define NB     70
 #define NC     25
 #define FAMILY "kprof_syscall_latency_seconds"
 
-static char mount[CGROUP_PATH_MAX];
 static char parent[64], cg[4][96]; /* relative to the mount: a, b, c, d */
-
-static int make_cgroup(const char *rel)
-{
-	char path[CGROUP_PATH_MAX + 128];
-
-	snprintf(path, sizeof(path), "%s%s", mount, rel);
-	return mkdir(path, 0755) && errno != EEXIST ? -errno : 0;
-}
-
-/* Removes a cgroup; its last task may still be leaving it for a moment. */
-static void remove_cgroup(const char *rel)
-{
-	char path[CGROUP_PATH_MAX + 128];
-	struct timespec ts = {0, 10000000};
-
-	snprintf(path, sizeof(path), "%s%s", mount, rel);
-	for (int i = 0; i < 100 && rmdir(path) && errno == EBUSY; i++)
-		nanosleep(&ts, NULL);
-}
 
 static int setup(void **state)
 {
@@ -77,16 +58,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-#define REQUIRE_CGROUPS()                                                                          \
-	do {                                                                                       \
-		REQUIRE_BPF();                                                                     \
-		if (!mount[0]) {                                                                   \
-			print_message("skipped: cannot create cgroups under the cgroup v2 "        \
-				      "mount (none mounted, or not root)\n");                      \
-			skip();                                                                    \
-		}                                                                                  \
-	} while (0)
-
 static void getppids(void *arg)
 {
 	int n = *(int *)arg;
@@ -98,19 +69,17 @@ static void getppids(void *arg)
 /* Runs n getppid in cgroup rel, start to end, while c is attached. */
 static void run_in(const char *rel, int n)
 {
-	char path[CGROUP_PATH_MAX + 128], pid[24];
 	struct workload w;
-	int fd;
+	char pid[24];
+	int ret;
 
 	workload_fork(&w, getppids, &n);
-	snprintf(path, sizeof(path), "%s%s/cgroup.procs", mount, rel);
 	snprintf(pid, sizeof(pid), "%d", (int)w.pid);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, pid, strlen(pid)) != (ssize_t)strlen(pid)) {
+	ret = cgroup_write_file(rel, "cgroup.procs", pid);
+	if (ret) {
 		workload_kill(&w);
-		fail_msg("cannot move pid %s into %s: %s", pid, path, strerror(errno));
+		fail_msg("cannot move pid %s into %s%s: %s", pid, mount, rel, strerror(-ret));
 	}
-	close(fd);
 	workload_go(&w);
 	workload_wait(&w);
 }

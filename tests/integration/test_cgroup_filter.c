@@ -12,47 +12,13 @@
 #include "cgroup.h"
 #include "cli.h"
 #include "kprof_test.h"
+#include "cgroup_test.h"
 #include "test_filter.skel.h"
 
 #define N 40 /* syscalls (or signals a process sends itself) per workload */
 #define K 7  /* signals the test sends to each workload */
 
-static char mount[CGROUP_PATH_MAX];
 static char parent[64], cg_a[96], cg_b[96]; /* relative to the mount */
-
-static int write_file(const char *rel, const char *file, const char *value)
-{
-	char path[CGROUP_PATH_MAX + 256];
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), "%s%s/%s", mount, rel, file);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, value, strlen(value)) != (ssize_t)strlen(value))
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-/* Removes a cgroup; its last task may still be leaving it for a moment. */
-static void remove_cgroup(const char *rel)
-{
-	char path[CGROUP_PATH_MAX + 128];
-	struct timespec ts = {0, 10000000};
-
-	snprintf(path, sizeof(path), "%s%s", mount, rel);
-	for (int i = 0; i < 100 && rmdir(path) && errno == EBUSY; i++)
-		nanosleep(&ts, NULL);
-}
-
-static int make_cgroup(const char *rel)
-{
-	char path[CGROUP_PATH_MAX + 128];
-
-	snprintf(path, sizeof(path), "%s%s", mount, rel);
-	return mkdir(path, 0755) && errno != EEXIST ? -errno : 0;
-}
 
 static int setup(void **state)
 {
@@ -79,32 +45,11 @@ static int teardown(void **state)
 	return 0;
 }
 
-#define REQUIRE_CGROUPS()                                                                          \
-	do {                                                                                       \
-		REQUIRE_BPF();                                                                     \
-		if (!mount[0]) {                                                                   \
-			print_message("skipped: cannot create cgroups under the cgroup v2 "        \
-				      "mount (none mounted, or not root)\n");                      \
-			skip();                                                                    \
-		}                                                                                  \
-	} while (0)
-
 static void getppids(void *arg)
 {
 	(void)arg;
 	for (int i = 0; i < N; i++)
 		syscall(SYS_getppid);
-}
-
-static void move_to(const struct workload *w, const char *rel)
-{
-	char pid[24];
-	int ret;
-
-	snprintf(pid, sizeof(pid), "%d", (int)w->pid);
-	ret = write_file(rel, "cgroup.procs", pid);
-	if (ret)
-		fail_msg("cannot move pid %s into %s%s: %s", pid, mount, rel, strerror(-ret));
 }
 
 /* getppid count of a syscall collector filtered on these cgroups, with workloads in a and b. */
