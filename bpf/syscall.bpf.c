@@ -16,6 +16,7 @@
 #include "kprof/syscall.h"
 #include "hist.bpf.h"
 #include "filter.bpf.h"
+#include "slot.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
@@ -108,23 +109,14 @@ static __always_inline void count_lost(__u32 reason)
 static __always_inline __u32 slot_of(__u32 nr)
 {
 	__u32 *p = bpf_map_lookup_elem(&syscall_slot, &nr);
-	__u32 slot, prev;
+	__u32 slot;
 
 	if (!p)
 		return 0;
-	if (*p)
-		return *p;
-	if (next_slot >= KPROF_SYSCALL_SLOTS - 1)
-		goto out_other;
-	slot = __sync_fetch_and_add(&next_slot, 1) + 1;
-	if (slot >= KPROF_SYSCALL_SLOTS)
-		goto out_other;
-	/* Two CPUs may race for the same syscall: the first one wins. */
-	prev = __sync_val_compare_and_swap(p, 0, slot);
-	return prev ? prev : slot;
-out_other:
-	count_lost(KPROF_SYSCALL_LOST_SLOTS);
-	return 0;
+	slot = kprof_slot_get(p, &next_slot, KPROF_SYSCALL_SLOTS - 1);
+	if (!slot)
+		count_lost(KPROF_SYSCALL_LOST_SLOTS);
+	return slot;
 }
 
 static __always_inline void count_errno(__u32 nr, __u32 err)

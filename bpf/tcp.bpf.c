@@ -20,6 +20,7 @@
 #include "kprof/tcp.h"
 #include "hist.bpf.h"
 #include "filter.bpf.h"
+#include "slot.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
@@ -105,7 +106,7 @@ static __always_inline void count_lost(__u32 reason)
 
 static __always_inline __u32 port_slot(__u16 lport, __u16 rport)
 {
-	__u32 port, *p, slot, prev;
+	__u32 port, *p, slot;
 
 	if (tcp_by == KPROF_TCP_BY_NONE)
 		return 0;
@@ -113,19 +114,10 @@ static __always_inline __u32 port_slot(__u16 lport, __u16 rport)
 	p = bpf_map_lookup_elem(&tcp_port_slot, &port);
 	if (!p)
 		return 0;
-	if (*p)
-		return *p;
-	if (next_slot >= tcp_max_ports)
-		goto out_other;
-	slot = __sync_fetch_and_add(&next_slot, 1) + 1;
-	if (slot > tcp_max_ports)
-		goto out_other;
-	/* Two CPUs may race for the same port: the first one wins. */
-	prev = __sync_val_compare_and_swap(p, 0, slot);
-	return prev ? prev : slot;
-out_other:
-	count_lost(KPROF_TCP_LOST_PORT_SLOTS);
-	return 0;
+	slot = kprof_slot_get(p, &next_slot, tcp_max_ports);
+	if (!slot)
+		count_lost(KPROF_TCP_LOST_PORT_SLOTS);
+	return slot;
 }
 
 /*
