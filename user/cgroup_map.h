@@ -21,7 +21,8 @@ __u32 cgroup_map_entries(size_t value_size, size_t budget, __u32 min, __u32 max)
 
 /*
  * Called once per entry: the key (its first 8 bytes the cgroup id) and the
- * values of every CPU, value_size bytes apart. A non-zero return stops the
+ * values of every CPU, value_size bytes apart (one value for a hash that is
+ * not per-CPU). A non-zero return stops the
  * walk and is returned by cgroup_map_walk().
  */
 typedef int (*cgroup_map_fn)(const void *key, const void *values, void *ctx);
