@@ -62,6 +62,43 @@ static inline void move_to(const struct workload *w, const char *rel)
 		fail_msg("cannot move pid %s into %s%s: %s", pid, mount, rel, strerror(-ret));
 }
 
+/*
+ * A group's setup: /PREFIX-PID and n children a, b, ... under the mount
+ * (parent and cg[i] relative to it); mount[] emptied when they cannot be
+ * made, so that each test skips. Always returns 0 (cmocka's setup).
+ */
+static inline int make_test_cgroups(const char *prefix, char *parent, size_t len, char (*cg)[96],
+				    int n)
+{
+	if (cgroup2_mount_point("/proc/self/mountinfo", mount, sizeof(mount)))
+		return 0;
+	snprintf(parent, len, "/%s-%d", prefix, (int)getpid());
+	if (make_cgroup(parent)) {
+		mount[0] = 0; /* not root, or a read-only hierarchy */
+		return 0;
+	}
+	for (int i = 0; i < n; i++) {
+		snprintf(cg[i], 96, "%s/%c", parent, 'a' + i);
+		if (make_cgroup(cg[i]))
+			mount[0] = 0;
+	}
+	return 0;
+}
+
+/* The group's teardown: removes what make_test_cgroups() made, whatever the tests did. */
+static inline int remove_test_cgroups(const char *parent, char (*cg)[96], int n)
+{
+	if (!parent[0])
+		return 0;
+	if (!mount[0] && cgroup2_mount_point("/proc/self/mountinfo", mount, sizeof(mount)))
+		return 0;
+	for (int i = 0; i < n; i++)
+		if (cg[i][0])
+			remove_cgroup(cg[i]);
+	remove_cgroup(parent);
+	return 0;
+}
+
 #define REQUIRE_CGROUPS()                                                                          \
 	do {                                                                                       \
 		REQUIRE_BPF();                                                                     \
