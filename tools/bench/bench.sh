@@ -71,7 +71,9 @@ if [[ -n ${BENCH_COLLECTORS:-} ]]; then
 fi
 for c in $KNOWN_COLLECTORS; do
 	if [[ " $COLLECTORS " != *" $c "* ]]; then
-		if all_collectors | grep -qx "$c"; then
+		if [[ -n ${BENCH_COLLECTORS:-} && " $BENCH_COLLECTORS " != *" $c "* ]]; then
+			why="not in BENCH_COLLECTORS"
+		elif all_collectors | grep -qx "$c"; then
 			why="\`kprof list\` says this kernel cannot run it"
 		else
 			why="not in this build of kprof yet"
