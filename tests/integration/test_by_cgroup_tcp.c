@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: MIT
+/*
+ * --by cgroup with the tcp collector: a server in cgroup a listens, a
+ * client in cgroup b makes N loopback connects to it, a client in c makes
+ * connects nobody accepts; each count lands exactly under the cgroup of the
+ * socket's owner: the connect latencies and the client sides' lifetimes
+ * under b, the accepted sides' lifetimes under a (the task that called
+ * listen()), the refused connects under c; over --cgroup.max-series, under
+ * "other". The collector is filtered (--cgroup) on the test's parent
+ * cgroup so that the rest of the host does not take the series.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include "cgroup.h"
+#include "kprof_test.h"
+#include "cgroup_test.h"
+
+#define N   20
+#define NCG 4
+
+static char parent[64], cg[NCG][96];
+
+static int setup(void **state)
+{
+	(void)state;
+	return make_test_cgroups("kprof-bycg-tcp", parent, sizeof(parent), cg, NCG);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	return remove_test_cgroups(parent, cg, NCG);
+}
+
+struct xfer {
+	int lfd; /* bound, not yet listening */
+	struct sockaddr_in addr;
+};
+
+/* A loopback socket bound to a free port, for the server or a refused port. */
+static void bind_free_port(struct xfer *x)
+{
+	socklen_t len = sizeof(x->addr);
+
+	memset(&x->addr, 0, sizeof(x->addr));
+	x->addr.sin_family = AF_INET;
+	x->addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	x->lfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(x->lfd >= 0);
+	assert_int_equal(bind(x->lfd, (struct sockaddr *)&x->addr, len), 0);
+	assert_int_equal(getsockname(x->lfd, (struct sockaddr *)&x->addr, &len), 0);
+}
+
+/* listen() here, in the server's cgroup, then accept and close N connections. */
+static void serve(void *arg)
+{
+	struct xfer *x = arg;
+	char c;
+
+	if (listen(x->lfd, 128))
+		_exit(5);
+	for (int i = 0; i < N; i++) {
+		int fd = accept(x->lfd, NULL, NULL);
+
+		if (fd < 0)
+			_exit(6);
+		/* The client closes first; then this side closes. */
+		while (read(fd, &c, 1) > 0)
+			;
+		close(fd);
+	}
+}
+
+static void connect_n(void *arg)
+{
+	struct xfer *x = arg;
+	char c;
+
+	for (int i = 0; i < N; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+		if (fd < 0 || connect(fd, (struct sockaddr *)&x->addr, sizeof(x->addr)))
+			_exit(8);
+		shutdown(fd, SHUT_WR);
+		while (read(fd, &c, 1) > 0)
+			;
+		close(fd);
+	}
+}
+
+/* N connects to a port bound but not listening: each refused. */
+static void connect_refused(void *arg)
+{
+	struct xfer *x = arg;
+
+	for (int i = 0; i < N; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+		if (fd < 0 || !connect(fd, (struct sockaddr *)&x->addr, sizeof(x->addr)) ||
+		    errno != ECONNREFUSED)
+			_exit(10);
+		close(fd);
+	}
+}
+
+static void start(struct collector *c, int max_series)
+{
+	struct kprof_config cfg;
+	struct kprof_error err;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.by_cgroup = true;
+	cfg.cgroup_max_series = max_series;
+	cfg.cgroups[cfg.ncgroups++] = parent;
+	if (collector_start(c, collector_find("tcp"), &cfg, &err))
+		fail_msg("%s", err.msg);
+}
+
+static __u64 hist_count(struct model *m, const char *name, const char *cgroup)
+{
+	const char *values[] = {cgroup, "", ""};
+	struct series *s = find_series(m, name, values);
+
+	return s ? s->hist->count : 0;
+}
+
+static double refused(struct model *m, const char *cgroup)
+{
+	const char *values[] = {"ECONNREFUSED", cgroup, "", ""};
+	struct series *s = find_series(m, "kprof_tcp_connect_failures_total", values);
+
+	return s ? s->value : 0;
+}
+
+static __u64 lifetimes(struct model *m)
+{
+	struct family *f = model_find(m, "kprof_tcp_connection_duration_seconds");
+	__u64 n = 0;
+
+	for (size_t i = 0; f && i < f->nseries; i++)
+		n += f->series[i].hist->count;
+	return n;
+}
+
+/* Collects until want lifetimes are in (the last closes end in softirq context), at most 5 s. */
+static struct model *collect_until(struct collector *c, __u64 want)
+{
+	struct model *m = NULL;
+
+	for (int i = 0; i < 100; i++) {
+		model_free(m);
+		m = model_new();
+		assert_non_null(m);
+		assert_int_equal(collector_collect(c, m), 0);
+		if (lifetimes(m) >= want)
+			break;
+		usleep(50000);
+	}
+	return m;
+}
+
+/* Server in cgroup srv_cg, client in cli_cg: N connections, start to end. */
+static void run_pair(const char *srv_cg, const char *cli_cg)
+{
+	struct workload srv, cli;
+	struct xfer x;
+
+	bind_free_port(&x);
+	workload_fork(&srv, serve, &x);
+	workload_fork(&cli, connect_n, &x);
+	close(x.lfd);
+	move_to(&srv, srv_cg);
+	move_to(&cli, cli_cg);
+	workload_go(&srv);
+	usleep(100000); /* the server listens */
+	workload_go(&cli);
+	workload_wait(&cli);
+	workload_wait(&srv);
+}
+
+static void run_refused(const char *rel)
+{
+	struct workload w;
+	struct xfer x;
+
+	bind_free_port(&x); /* bound, never listening: connects are refused */
+	workload_fork(&w, connect_refused, &x);
+	move_to(&w, rel);
+	workload_go(&w);
+	workload_wait(&w);
+	close(x.lfd);
+}
+
+static double dropped(struct model *m, const char *family)
+{
+	const char *v[] = {family};
+	struct series *s = find_series(m, "kprof_cgroup_series_dropped_total", v);
+
+	return s ? s->value : -1;
+}
+
+static void test_each_owner_under_its_label(void **state)
+{
+	const char *conn = "kprof_tcp_connect_latency_seconds";
+	const char *life = "kprof_tcp_connection_duration_seconds";
+	struct collector c;
+	struct model *m;
+	struct family *f;
+
+	(void)state;
+	REQUIRE_CGROUPS();
+	start(&c, 100);
+	run_pair(cg[0], cg[1]);
+	run_refused(cg[2]);
+	m = collect_until(&c, 2 * N);
+	collector_stop(&c);
+	f = model_find(m, conn);
+	assert_non_null(f);
+	assert_int_equal(f->nlabels, 3);
+	assert_string_equal(f->label_names[0], "cgroup");
+	/* Active side: the client's cgroup; passive side: the listener's. */
+	assert_int_equal(hist_count(m, conn, cg[1]), N);
+	assert_int_equal(hist_count(m, conn, cg[0]), 0);
+	assert_int_equal(hist_count(m, life, cg[1]), N);
+	assert_int_equal(hist_count(m, life, cg[0]), N);
+	assert_int_equal(lifetimes(m), 2 * N);
+	assert_true(refused(m, cg[2]) == N);
+	assert_true(refused(m, "other") == 0);
+	assert_true(dropped(m, conn) == 0);
+	model_free(m);
+}
+
+/* With a cap of 2, a and b (seen first) keep their series; d goes to "other". */
+static void test_over_max_series_is_other(void **state)
+{
+	const char *conn = "kprof_tcp_connect_latency_seconds";
+	struct collector c;
+	struct model *m;
+
+	(void)state;
+	REQUIRE_CGROUPS();
+	start(&c, 2);
+	run_pair(cg[0], cg[1]);
+	m = collect_until(&c, 2 * N);
+	assert_int_equal(hist_count(m, conn, cg[1]), N);
+	model_free(m);
+	run_pair(cg[0], cg[3]);
+	m = collect_until(&c, 4 * N);
+	collector_stop(&c);
+	assert_int_equal(hist_count(m, conn, cg[1]), N);
+	assert_int_equal(hist_count(m, conn, cg[3]), 0);
+	assert_int_equal(hist_count(m, conn, "other"), N);
+	assert_true(dropped(m, conn) == N);
+	/* The accepted sides are the listener's, in a: admitted. */
+	assert_int_equal(hist_count(m, "kprof_tcp_connection_duration_seconds", cg[0]), 2 * N);
+	model_free(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_each_owner_under_its_label),
+		cmocka_unit_test(test_over_max_series_is_other),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
