@@ -9,6 +9,8 @@
 #   tools/bench/flag_cost.sh COLLECTOR WORKLOAD RUNS [FLAGS...]
 #     WORKLOAD: pipe, syscall or tcp (tools/bench/workload.sh)
 #     KPROF=path/to/kprof to measure another build (default: this tree's)
+#     KPROF_FLAGS_BIN=path/to/kprof: the build for the "flags" variant (default
+#     KPROF); with no FLAGS, this compares two builds (before/after a change)
 # Prints: "<variant> <run> <program> <ns/run> <runs>", variant "base" without
 # FLAGS and "flags" with them.
 set -u
@@ -28,10 +30,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-one() { # variant run flags...
-	local v=$1 r=$2 before after
-	shift 2
-	"$KPROF" record -d 24h -c "$c" "$@" >/dev/null 2>"$RATE_DIR/err" &
+one() { # variant binary run flags...
+	local v=$1 bin=$2 r=$3 before after
+	shift 3
+	"$bin" record -d 24h -c "$c" "$@" >/dev/null 2>"$RATE_DIR/err" &
 	pid=$!
 	if ! "$BIN/bpfwatch" attached "$pid" 20000 300; then
 		echo "flag_cost: kprof did not attach: $(head -c 300 "$RATE_DIR/err")" >&2
@@ -49,6 +51,6 @@ one() { # variant run flags...
 }
 
 for r in $(seq "$runs"); do
-	one base "$r"
-	one flags "$r" "$@"
+	one base "$KPROF" "$r"
+	one flags "${KPROF_FLAGS_BIN:-$KPROF}" "$r" "$@"
 done
