@@ -186,18 +186,26 @@ static __always_inline __u32 slot_of(struct tcp_sk_state *st, const struct sock_
  * when the hash is full (counted as lost), the per-slot array, which
  * userspace reports as cgroup="other" with --by cgroup.
  */
-static __always_inline struct kprof_tcp_stats *stats_at(__u64 cgroup_id, __u32 slot)
+static __always_inline struct kprof_tcp_stats *cg_stats_at(__u64 cgroup_id, __u32 slot)
 {
 	struct kprof_tcp_cg_key key = {.cgroup_id = cgroup_id, .slot = slot};
 	struct kprof_tcp_stats *stats;
 	__u32 zero = 0;
 
+	stats = kprof_lookup_or_init(&tcp_cg_stats, &key, bpf_map_lookup_elem(&tcp_zero, &zero));
+	if (!stats)
+		count_lost(KPROF_TCP_LOST_CG_MAP);
+	return stats;
+}
+
+static __always_inline struct kprof_tcp_stats *stats_at(__u64 cgroup_id, __u32 slot)
+{
+	struct kprof_tcp_stats *stats;
+
 	if (by_cgroup && cgroup_id) {
-		stats = kprof_lookup_or_init(&tcp_cg_stats, &key,
-					     bpf_map_lookup_elem(&tcp_zero, &zero));
+		stats = cg_stats_at(cgroup_id, slot);
 		if (stats)
 			return stats;
-		count_lost(KPROF_TCP_LOST_CG_MAP);
 	}
 	return bpf_map_lookup_elem(&tcp_stats, &slot);
 }
