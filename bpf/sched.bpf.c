@@ -6,7 +6,7 @@
  * Cost: one clock read per sched_switch, shared by prev's switch-out and
  * next's switch-in; one per wakeup. Per event at most two task-storage
  * lookups and one per-CPU array lookup. No hash operation on 5.11+.
- * With --by cgroup (a load-time flag), the per-CPU array lookup becomes a
+ * With --by cgroup (another sched_switch program), the array lookup becomes a
  * cgroup id read and a per-CPU hash lookup per side of a switch (one when
  * prev and next share a cgroup), an insert at a cgroup's first sight.
  */
@@ -35,8 +35,6 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 const volatile bool has_prev_state = true;
 /* Task-local storage for tracing programs (5.11, commit a10787e6d58c). */
 const volatile bool use_task_storage = true;
-/* --by cgroup; the verifier drops what it guards when false. */
-const volatile bool by_cgroup = false;
 
 /* Start times of one thread; 0 means "not known". */
 struct sched_task {
@@ -268,6 +266,11 @@ static __always_inline void switch_in(struct kprof_sched_stats *st, struct task_
  * ctx: (bool preempt, task_struct *prev, task_struct *next[, unsigned int
  * prev_state]). The state argument (5.18+) is what __schedule() saw; before
  * 5.18 prev's state is read at the tracepoint instead, as runqlat does.
+ *
+ * Two programs, one loaded (userspace picks by --by cgroup): a rodata flag
+ * would remove the other branch at load, but the compiler allocates
+ * registers over both, and measured +8 ns per switch without the flag.
+ * kprof_sched_switch is the program as it was before --by cgroup.
  */
 SEC("tp_btf/sched_switch")
 int kprof_sched_switch(__u64 *ctx)
@@ -275,8 +278,7 @@ int kprof_sched_switch(__u64 *ctx)
 	struct task_struct *prev = (struct task_struct *)ctx[1];
 	struct task_struct *next = (struct task_struct *)ctx[2];
 	bool prev_sel = task_selected(prev), next_sel = task_selected(next);
-	struct kprof_sched_stats *st, *st_next;
-	__u64 prev_cg = 0, next_cg;
+	struct kprof_sched_stats *st;
 	__u32 zero = 0;
 	long state;
 	__u64 now;
@@ -284,22 +286,45 @@ int kprof_sched_switch(__u64 *ctx)
 	if (!prev_sel && !next_sel)
 		return 0;
 	now = bpf_ktime_get_ns();
-	if (by_cgroup) {
-		/* On-CPU time is prev's; run-queue and off-CPU time are next's. */
-		st = NULL;
-		if (prev_sel) {
-			prev_cg = kprof_task_cgroup_id(prev);
-			st = cg_stats_of(prev_cg);
-		}
-		st_next = st;
-		if (next_sel) {
-			next_cg = kprof_task_cgroup_id(next);
-			if (!prev_sel || next_cg != prev_cg)
-				st_next = cg_stats_of(next_cg);
-		}
-	} else {
-		st = bpf_map_lookup_elem(&sched_stats, &zero);
-		st_next = st;
+	st = bpf_map_lookup_elem(&sched_stats, &zero);
+	if (prev_sel) {
+		if (has_prev_state)
+			state = (unsigned int)ctx[3];
+		else
+			state = task_state(prev);
+		switch_out(st, prev, (bool)ctx[0], state, now);
+	}
+	if (next_sel)
+		switch_in(st, next, now);
+	return 0;
+}
+
+/* The same with --by cgroup: per-cgroup histograms. */
+SEC("tp_btf/sched_switch")
+int kprof_sched_switch_cg(__u64 *ctx)
+{
+	struct task_struct *prev = (struct task_struct *)ctx[1];
+	struct task_struct *next = (struct task_struct *)ctx[2];
+	bool prev_sel = task_selected(prev), next_sel = task_selected(next);
+	struct kprof_sched_stats *st, *st_next;
+	__u64 prev_cg = 0, next_cg;
+	long state;
+	__u64 now;
+
+	if (!prev_sel && !next_sel)
+		return 0;
+	now = bpf_ktime_get_ns();
+	/* On-CPU time is prev's; run-queue and off-CPU time are next's. */
+	st = NULL;
+	if (prev_sel) {
+		prev_cg = kprof_task_cgroup_id(prev);
+		st = cg_stats_of(prev_cg);
+	}
+	st_next = st;
+	if (next_sel) {
+		next_cg = kprof_task_cgroup_id(next);
+		if (!prev_sel || next_cg != prev_cg)
+			st_next = cg_stats_of(next_cg);
 	}
 	if (prev_sel) {
 		if (has_prev_state)

@@ -60,6 +60,8 @@ static void configure(struct sched_bpf *skel, const struct sched_features *f)
 	skel->rodata->use_task_storage = f->task_storage;
 	bpf_map__set_autocreate(skel->maps.sched_task_storage, f->task_storage);
 	bpf_map__set_autocreate(skel->maps.sched_task_hash, !f->task_storage);
+	/* kprof_sched_switch_cg replaces kprof_sched_switch with --by cgroup only. */
+	bpf_program__set_autoload(skel->progs.kprof_sched_switch_cg, false);
 }
 
 static void sched_stop(void *state)
@@ -82,7 +84,8 @@ static int by_cgroup_setup(const struct kprof_config *cfg, struct sched_state *s
 	st->cgroups = cgroup_map_series_new(cfg, err, &ret);
 	if (!st->cgroups)
 		return ret;
-	st->skel->rodata->by_cgroup = true;
+	bpf_program__set_autoload(st->skel->progs.kprof_sched_switch, false);
+	bpf_program__set_autoload(st->skel->progs.kprof_sched_switch_cg, true);
 	ret = bpf_map__set_max_entries(
 		st->skel->maps.sched_cg_stats,
 		cgroup_map_entries(sizeof(struct kprof_sched_stats), KPROF_SCHED_CG_BUDGET,
