@@ -133,13 +133,15 @@ static int rehash(struct cgroup_series *cs, size_t cap)
 	return 0;
 }
 
-/* Deletes slot i, shifting later entries of its probe run back (no tombstones). */
+/*
+ * Deletes slot i, shifting later entries of its probe run back (no
+ * tombstones). Only evicted entries are deleted: their slots were freed at
+ * read_begin.
+ */
 static void remove_at(struct cgroup_series *cs, size_t i)
 {
 	size_t mask = cs->cap - 1, j = i;
 
-	if (cs->t[i].admitted)
-		cs->admitted--;
 	free(cs->t[i].path);
 	memset(&cs->t[i], 0, sizeof(cs->t[i]));
 	cs->n--;
@@ -226,6 +228,9 @@ void cgroup_series_read_begin(struct cgroup_series *cs, uint64_t now_ns)
 			continue;
 		e->seen = 0;
 		e->evict = now_ns - e->grew_ns >= cs->grace_ns && !exists(cs, e);
+		/* Free at once: a cgroup first seen in this read may take the slot. */
+		if (e->evict && e->admitted)
+			cs->admitted--;
 	}
 }
 
@@ -278,7 +283,9 @@ void cgroup_series_read_end(struct cgroup_series *cs, bool complete)
 		if (!cs->t[i].id || !cs->t[i].evict)
 			continue;
 		if (!complete) {
+			/* Kept: its slot back (the cap may be passed until it goes). */
 			cs->t[i].evict = false;
+			cs->admitted += cs->t[i].admitted;
 			continue;
 		}
 		remove_at(cs, i);
