@@ -148,21 +148,13 @@ static void metrics(struct serve *s, const struct http_request *req, struct http
 	enum prom_format fmt = http_negotiate_format(req->accept);
 	double t0 = mono_s();
 	struct model *m = serve_collect(s);
-	FILE *out;
 
 	r->body = NULL;
 	r->len = 0;
 	if (!m)
 		return;
-	out = open_memstream(&r->body, &r->len);
-	if (!out) {
-		model_free(m);
-		return;
-	}
-	if (prom_write(m, &s->cfg->prom, fmt, out) | fclose(out)) {
-		free(r->body);
+	if (prom_render(m, &s->cfg->prom, fmt, &r->body, &r->len))
 		r->body = NULL;
-	}
 	model_free(m);
 	if (klog_enabled(KLOG_DEBUG)) {
 		char ms[32];
