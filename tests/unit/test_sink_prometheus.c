@@ -216,8 +216,9 @@ static void reference_double(double v, char *buf, size_t len)
 
 static void test_format_double_matches_definition(void **state)
 {
-	static const double fixed[] = {0.0, -0.0, 0.3, 0.1 + 0.2, 1e-9, 123.456, 2e15 + 0.5,
-				       9007199254740992.0, 1e16, 1e300, 5e-324, 1e-310, -7.25};
+	static const double fixed[] = {
+		0.0,  -0.0,  0.3,    0.1 + 0.2, 1e-9, 123.456, 2e15 + 0.5, 9007199254740992.0,
+		1e16, 1e300, 5e-324, 1e-310,	-7.25};
 	char got[40], want[40];
 	unsigned long long x = 88172645463325252ULL;
 
