@@ -22,19 +22,6 @@ struct syscall_state {
 	struct cgroup_map *cg_map;
 };
 
-/* Entries of syscall_cg_stats: a memory budget, see KPROF_SYSCALL_CG_BUDGET. */
-static __u32 cg_entries(void)
-{
-	size_t per_entry = sizeof(struct kprof_syscall_stats) * (size_t)kprof_ncpus();
-	size_t n = KPROF_SYSCALL_CG_BUDGET / per_entry;
-
-	if (n > KPROF_SYSCALL_CG_ENTRIES_MAX)
-		n = KPROF_SYSCALL_CG_ENTRIES_MAX;
-	if (n < KPROF_SYSCALL_CG_ENTRIES_MIN)
-		n = KPROF_SYSCALL_CG_ENTRIES_MIN;
-	return (__u32)n;
-}
-
 static void syscall_stop(void *state)
 {
 	struct syscall_state *st = state;
@@ -52,18 +39,15 @@ static int by_cgroup_setup(const struct kprof_config *cfg, struct syscall_state 
 {
 	int ret = 0;
 
-	st->cgroups = cgroup_series_new(cfg->cgroup_max_series, &ret);
-	if (!st->cgroups) {
-		snprintf(err->msg, sizeof(err->msg), "%s",
-			 ret == -ENOENT ? "--by cgroup needs a cgroup v2 hierarchy, and none is "
-					  "mounted"
-					: "out of memory");
+	st->cgroups = cgroup_map_series_new(cfg, err, &ret);
+	if (!st->cgroups)
 		return ret;
-	}
-	cgroup_series_set_grace(st->cgroups, cfg->cgroup_grace_ns ? cfg->cgroup_grace_ns
-								  : CGROUP_SERIES_GRACE_DEFAULT_NS);
 	st->skel->rodata->by_cgroup = true;
-	ret = bpf_map__set_max_entries(st->skel->maps.syscall_cg_stats, cg_entries());
+	/* A memory budget, see KPROF_SYSCALL_CG_BUDGET. */
+	ret = bpf_map__set_max_entries(
+		st->skel->maps.syscall_cg_stats,
+		cgroup_map_entries(sizeof(struct kprof_syscall_stats), KPROF_SYSCALL_CG_BUDGET,
+				   KPROF_SYSCALL_CG_ENTRIES_MIN, KPROF_SYSCALL_CG_ENTRIES_MAX));
 	if (ret)
 		kprof_explain_bpf_error(NAME, "size the cgroup map", ret, err);
 	return ret;
