@@ -294,31 +294,6 @@ __u32 cgroup_map_entries(size_t value_size, size_t budget, __u32 min, __u32 max)
 	return (__u32)n;
 }
 
-int cgroup_map_walk(int fd, size_t key_size, size_t value_size, __u32 max_entries, cgroup_map_fn fn,
-		    void *ctx)
-{
-	void *key = calloc(2, key_size), *next = (char *)key + key_size, *prev = NULL;
-	void *vals = calloc((size_t)kprof_ncpus(), value_size);
-	__u32 seen = 0;
-	int ret = 0;
-
-	if (!key || !vals) {
-		ret = -ENOMEM;
-		goto out_free;
-	}
-	while (!ret && seen++ < max_entries && !bpf_map_get_next_key(fd, prev, next)) {
-		memcpy(key, next, key_size);
-		prev = key;
-		/* Gone between the two calls: nothing to count. */
-		if (!bpf_map_lookup_elem(fd, key, vals))
-			ret = fn(key, vals, ctx);
-	}
-out_free:
-	free(vals);
-	free(key);
-	return ret;
-}
-
 struct cgroup_series *cgroup_map_series_new(const struct kprof_config *cfg, struct kprof_error *err,
 					    int *ret)
 {

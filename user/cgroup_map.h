@@ -70,22 +70,6 @@ int cgroup_map_read(struct cgroup_map *cm, struct cgroup_series *cs, void *ctx, 
 /* The same setup for every collector with --by cgroup. */
 
 /*
- * Called once per entry by cgroup_map_walk(): the key (its first 8 bytes
- * the cgroup id) and the values of every CPU, value_size bytes apart (one
- * value for a hash that is not per-CPU). A non-zero return stops the walk
- * and is returned by cgroup_map_walk().
- */
-typedef int (*cgroup_map_fn)(const void *key, const void *values, void *ctx);
-
-/*
- * Walks a per-CPU hash of (cgroup id, ...) keys, at most max_entries keys,
- * without deleting anything (the readers not yet on cgroup_map_read()).
- * 0 or -errno.
- */
-int cgroup_map_walk(int fd, size_t key_size, size_t value_size, __u32 max_entries, cgroup_map_fn fn,
-		    void *ctx);
-
-/*
  * Entries of a per-CPU hash whose values are value_size bytes on each CPU:
  * budget / (value_size x ncpus), clamped to [min, max].
  */

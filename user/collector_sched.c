@@ -18,6 +18,7 @@ struct sched_state {
 	struct sched_bpf *skel;
 	/* --by cgroup only (NULL otherwise). */
 	struct cgroup_series *cgroups;
+	struct cgroup_map *cg_map;
 };
 
 /* Parameters of the tracepoint's BTF prototype, after the hidden void *__data. */
@@ -71,6 +72,7 @@ static void sched_stop(void *state)
 	if (!st)
 		return;
 	sched_bpf__destroy(st->skel);
+	cgroup_map_free(st->cg_map);
 	cgroup_series_free(st->cgroups);
 	free(st);
 }
@@ -121,6 +123,13 @@ int sched_start_with(const struct kprof_config *cfg, const struct sched_features
 	ret = kprof_skel_load_attach(NAME, st->skel->skeleton, cfg, true, err);
 	if (ret)
 		goto out_stop;
+	if (st->cgroups) {
+		st->cg_map = sched_cgroup_map(st->skel, &ret);
+		if (!st->cg_map) {
+			kprof_explain_bpf_error(NAME, "read the cgroup map's info", ret, err);
+			goto out_stop;
+		}
+	}
 	*state = st;
 	*obj = st->skel->obj;
 	return 0;
@@ -213,7 +222,7 @@ static int sched_collect(void *state, struct model *m)
 	struct sched_state *st = state;
 	int ret;
 
-	ret = st->cgroups ? sched_collect_by_cgroup(st->skel, st->cgroups, m)
+	ret = st->cgroups ? sched_collect_by_cgroup(st->skel, st->cgroups, st->cg_map, m)
 			  : collect_hosts(st->skel, m);
 	if (!ret)
 		ret = kprof_collect_lost(m, NAME, bpf_map__fd(st->skel->maps.sched_lost),

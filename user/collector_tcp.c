@@ -92,12 +92,18 @@ static int tcp_start(const struct kprof_config *cfg, void **state, struct bpf_ob
 	if (ret)
 		goto out_destroy;
 	ret = kprof_skel_load_attach(NAME, c->skel->skeleton, cfg, true, err);
+	if (!ret && c->cgroups) {
+		ret = tcp_cgroup_maps_new(c);
+		if (ret)
+			kprof_explain_bpf_error(NAME, "read the cgroup maps' info", ret, err);
+	}
 	if (ret)
 		goto out_destroy;
 	*state = c;
 	*obj = c->skel->obj;
 	return 0;
 out_destroy:
+	tcp_cgroup_maps_free(c);
 	tcp_bpf__destroy(c->skel);
 out_free:
 	cgroup_series_free(c->cgroups);
@@ -213,16 +219,15 @@ int tcp_add_slot(struct family **f, const struct tcp_labels *l, const struct kpr
 	return ret;
 }
 
-void tcp_sum_cpus(const struct kprof_tcp_stats *vals, int ncpus, struct kprof_tcp_stats *sum)
+void tcp_add_cpus(struct kprof_tcp_stats *sum, const struct kprof_tcp_stats *vals, int n)
 {
-	memset(sum, 0, sizeof(*sum));
-	for (int cpu = 0; cpu < ncpus; cpu++) {
-		sum->retransmits += vals[cpu].retransmits;
-		sum->resets_sent += vals[cpu].resets_sent;
-		sum->resets_received += vals[cpu].resets_received;
-		hist_merge(&sum->connect, &vals[cpu].connect);
-		hist_merge(&sum->rtt, &vals[cpu].rtt);
-		hist_merge(&sum->duration, &vals[cpu].duration);
+	for (int i = 0; i < n; i++) {
+		sum->retransmits += vals[i].retransmits;
+		sum->resets_sent += vals[i].resets_sent;
+		sum->resets_received += vals[i].resets_received;
+		hist_merge(&sum->connect, &vals[i].connect);
+		hist_merge(&sum->rtt, &vals[i].rtt);
+		hist_merge(&sum->duration, &vals[i].duration);
 	}
 }
 
@@ -265,7 +270,8 @@ static int collect_stats(struct tcp_collector *c, struct model *m)
 
 		if (slot && !names[slot][0])
 			continue;
-		tcp_sum_cpus(all + (size_t)slot * ncpus, ncpus, &sum);
+		memset(&sum, 0, sizeof(sum));
+		tcp_add_cpus(&sum, all + (size_t)slot * ncpus, ncpus);
 		tcp_labels_of(c, names[slot], &other, &l);
 		/* Without --tcp-by the counters exist even at 0: "none" is news. */
 		ret = tcp_add_slot(f, &l, &sum, c->by == KPROF_TCP_BY_NONE);
@@ -336,9 +342,15 @@ static int tcp_collect(void *state, struct model *m)
 	struct tcp_collector *c = state;
 	int ret;
 
+	/* One read of both hashes: an id's growth and eviction count both. */
+	if (c->cgroups)
+		cgroup_series_read_begin(c->cgroups, cgroup_series_clock_ns());
 	ret = collect_stats(c, m);
 	if (!ret)
 		ret = collect_failures(c, m);
+	/* Complete only if both were read (on any error: the next read decides). */
+	if (c->cgroups)
+		cgroup_series_read_end(c->cgroups, !ret);
 	if (!ret)
 		ret = kprof_collect_lost(m, NAME, bpf_map__fd(c->skel->maps.tcp_lost), lost_reasons,
 					 KPROF_TCP_LOST_REASONS);
@@ -351,6 +363,7 @@ static void tcp_stop(void *state)
 
 	if (!c)
 		return;
+	tcp_cgroup_maps_free(c);
 	tcp_bpf__destroy(c->skel);
 	cgroup_series_free(c->cgroups);
 	free(c);

@@ -8,13 +8,15 @@
 #include "kprof/tcp.h"
 
 struct tcp_bpf;
+struct cgroup_map;
 
 struct tcp_collector {
 	struct tcp_bpf *skel;
 	enum kprof_tcp_by by;
 	__u32 nslots; /* entries of tcp_stats */
-	/* --by cgroup only (NULL otherwise). */
+	/* --by cgroup only (NULL otherwise): the labels, one reader per hash. */
 	struct cgroup_series *cgroups;
+	struct cgroup_map *cg_stats, *cg_failures;
 };
 
 enum { F_CONNECT, F_RTT, F_DURATION, F_RETRANS, F_RESETS, F_NFAMILIES };
@@ -31,8 +33,8 @@ struct tcp_labels {
 void tcp_labels_of(const struct tcp_collector *c, const char *port, const struct cgroup_labels *l,
 		   struct tcp_labels *out);
 
-/* Each CPU's stats of one slot summed into *sum. */
-void tcp_sum_cpus(const struct kprof_tcp_stats *vals, int ncpus, struct kprof_tcp_stats *sum);
+/* Adds n stats of one slot (each CPU's, or carried ones) into *sum. */
+void tcp_add_cpus(struct kprof_tcp_stats *sum, const struct kprof_tcp_stats *vals, int n);
 
 /* Events of each family in st (histogram counts, counter values). */
 void tcp_events(const struct kprof_tcp_stats *st, __u64 events[F_NFAMILIES]);
@@ -41,8 +43,16 @@ void tcp_events(const struct kprof_tcp_stats *st, __u64 events[F_NFAMILIES]);
 int tcp_add_slot(struct family **f, const struct tcp_labels *l, const struct kprof_tcp_stats *st,
 		 bool always);
 
+/* After load, --by cgroup: the readers of the two hashes (cg_stats, cg_failures). 0 or -errno. */
+int tcp_cgroup_maps_new(struct tcp_collector *c);
+void tcp_cgroup_maps_free(struct tcp_collector *c);
+
 /*
- * The (cgroup, slot) hash into the families, with port names by slot, and
+ * Each between cgroup_series_read_begin() and _end() on c->cgroups (one read
+ * of both hashes, so that an id's growth counts both), the entries of
+ * cgroups gone for the grace period deleted:
+ *
+ * the (cgroup, slot) hash into the families, with port names by slot, and
  * kprof_cgroup_series_dropped_total for each of them. 0 or -errno.
  */
 int tcp_collect_cgroups(struct tcp_collector *c, struct model *m, struct family **f,

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * The tcp collector with --by cgroup: reads the (cgroup, port slot) and
- * (cgroup, errno) hashes the BPF side fills and labels each series with the
- * owner's cgroup path, container and pod (cgroup_series.c, which also
- * applies the --cgroup.max-series cap, one admission set for all families).
- * The arrays (no known owner, or a full hash) are read by collector_tcp.c
- * under cgroup="other".
+ * (cgroup, errno) hashes the BPF side fills (with cgroup_map.c, which also
+ * deletes the entries of cgroups gone for the grace period) and labels each
+ * series with the owner's cgroup path, container and pod (cgroup_series.c,
+ * which also applies the --cgroup.max-series cap, one admission set for all
+ * families). The arrays (no known owner, or a full hash) are read by
+ * collector_tcp.c under cgroup="other".
  */
 #include <errno.h>
 #include <string.h>
@@ -18,97 +19,149 @@
 
 #define NAME "tcp"
 
+static bool is_other(const struct cgroup_labels *l)
+{
+	return !strcmp(l->cgroup, "other");
+}
+
+/* cgroup_map callbacks for the (cgroup, port slot) hash of per-CPU stats. */
 struct stats_read {
 	struct tcp_collector *c;
 	struct family **f;
 	char (*names)[8];
-	int ncpus;
 	__u64 dropped[F_NFAMILIES];
 };
 
-static int add_stats(const void *key, const void *values, void *ctx)
+static __u64 stats_count(const void *vals, int n)
+{
+	const struct kprof_tcp_stats *v = vals;
+	__u64 count = 0;
+
+	for (int i = 0; i < n; i++)
+		count += v[i].connect.count + v[i].rtt.count + v[i].duration.count +
+			 v[i].retransmits + v[i].resets_sent + v[i].resets_received;
+	return count;
+}
+
+static void stats_fold(void *acc, const void *vals, int n)
+{
+	tcp_add_cpus(acc, vals, n);
+}
+
+static int stats_emit(void *ctx, const void *key, const void *vals, int n,
+		      const struct cgroup_labels *cl)
 {
 	const struct kprof_tcp_cg_key *k = key;
 	struct stats_read *r = ctx;
-	__u64 events[F_NFAMILIES], any = 0;
+	__u64 events[F_NFAMILIES];
 	struct kprof_tcp_stats sum;
-	struct cgroup_labels cl;
 	struct tcp_labels l;
-	bool own;
-	int ret;
 
 	/* A slot newer than the names read before the walk: the next read has it. */
 	if (k->slot >= r->c->nslots || (k->slot && !r->names[k->slot][0]))
 		return 0;
-	tcp_sum_cpus(values, r->ncpus, &sum);
+	memset(&sum, 0, sizeof(sum));
+	tcp_add_cpus(&sum, vals, n);
 	tcp_events(&sum, events);
-	for (int i = 0; i < F_NFAMILIES; i++)
-		any |= events[i];
-	if (!any)
-		return 0; /* inserted, not yet counted: no series, no admission */
-	own = cgroup_series_labels(r->c->cgroups, k->cgroup_id, &cl);
-	tcp_labels_of(r->c, r->names[k->slot], &cl, &l);
-	ret = tcp_add_slot(r->f, &l, &sum, false);
-	for (int i = 0; !own && i < F_NFAMILIES; i++)
+	/* cgroup_map counts "other" as dropped in one sum; here per family. */
+	for (int i = 0; is_other(cl) && i < F_NFAMILIES; i++)
 		r->dropped[i] += events[i];
+	tcp_labels_of(r->c, r->names[k->slot], cl, &l);
+	return tcp_add_slot(r->f, &l, &sum, false);
+}
+
+static const struct cgroup_map_ops stats_ops = {
+	.count = stats_count,
+	.fold = stats_fold,
+	.emit = stats_emit,
+};
+
+/* cgroup_map callbacks for the (cgroup, errno) hash: one counter shared by all CPUs. */
+struct failures_read {
+	struct family *f;
+	const char *(*reason)(__u32 err);
+};
+
+static __u64 failures_count(const void *vals, int n)
+{
+	const __u64 *v = vals;
+	__u64 count = 0;
+
+	for (int i = 0; i < n; i++)
+		count += v[i];
+	return count;
+}
+
+static void failures_fold(void *acc, const void *vals, int n)
+{
+	*(__u64 *)acc += failures_count(vals, n);
+}
+
+static int failures_emit(void *ctx, const void *key, const void *vals, int n,
+			 const struct cgroup_labels *cl)
+{
+	const struct kprof_tcp_cg_key *k = key;
+	const char *v[1 + CGROUP_SERIES_NLABELS];
+	struct failures_read *r = ctx;
+	struct series *s;
+
+	if (k->slot >= KPROF_TCP_ERRNO_SLOTS)
+		return 0;
+	v[0] = r->reason(k->slot);
+	memcpy(v + 1, cl->values, sizeof(cl->values));
+	s = family_series(r->f, v);
+	if (!s)
+		return -ENOMEM;
+	s->value += (double)failures_count(vals, n);
+	return 0;
+}
+
+static const struct cgroup_map_ops failures_ops = {
+	.count = failures_count,
+	.fold = failures_fold,
+	.emit = failures_emit,
+};
+
+int tcp_cgroup_maps_new(struct tcp_collector *c)
+{
+	int ret = 0;
+
+	c->cg_stats = cgroup_map_new(bpf_map__fd(c->skel->maps.tcp_cg_stats), &stats_ops, &ret);
+	if (c->cg_stats)
+		c->cg_failures = cgroup_map_new(bpf_map__fd(c->skel->maps.tcp_cg_failures),
+						&failures_ops, &ret);
 	return ret;
+}
+
+void tcp_cgroup_maps_free(struct tcp_collector *c)
+{
+	cgroup_map_free(c->cg_stats);
+	cgroup_map_free(c->cg_failures);
+	c->cg_stats = c->cg_failures = NULL;
 }
 
 int tcp_collect_cgroups(struct tcp_collector *c, struct model *m, struct family **f,
 			char (*names)[8])
 {
-	struct stats_read r = {.c = c, .f = f, .names = names, .ncpus = kprof_ncpus()};
-	const struct bpf_map *map = c->skel->maps.tcp_cg_stats;
+	struct stats_read r = {.c = c, .f = f, .names = names};
+	__u64 dropped = 0;
 	int ret;
 
-	ret = cgroup_map_walk(bpf_map__fd(map), sizeof(struct kprof_tcp_cg_key),
-			      sizeof(struct kprof_tcp_stats), bpf_map__max_entries(map), add_stats,
-			      &r);
+	ret = cgroup_map_read(c->cg_stats, c->cgroups, &r, &dropped);
 	for (int i = 0; !ret && i < F_NFAMILIES; i++)
 		ret = cgroup_dropped_add(m, NAME, tcp_family_names[i], r.dropped[i]);
 	return ret;
 }
 
-struct failures_read {
-	struct cgroup_series *cs;
-	struct family *f;
-	const char *(*reason)(__u32 err);
-	__u64 dropped;
-};
-
-/* One shared counter per key (not per CPU): values[0]. */
-static int add_failures(const void *key, const void *values, void *ctx)
-{
-	const struct kprof_tcp_cg_key *k = key;
-	const char *v[1 + CGROUP_SERIES_NLABELS];
-	struct failures_read *r = ctx;
-	__u64 n = *(const __u64 *)values;
-	struct cgroup_labels cl;
-	struct series *s;
-
-	if (!n || k->slot >= KPROF_TCP_ERRNO_SLOTS)
-		return 0;
-	if (!cgroup_series_labels(r->cs, k->cgroup_id, &cl))
-		r->dropped += n;
-	v[0] = r->reason(k->slot);
-	memcpy(v + 1, cl.values, sizeof(cl.values));
-	s = family_series(r->f, v);
-	if (!s)
-		return -ENOMEM;
-	s->value += (double)n;
-	return 0;
-}
-
 int tcp_collect_cgroup_failures(struct tcp_collector *c, struct model *m, struct family *f,
 				const char *(*reason)(__u32 err))
 {
-	struct failures_read r = {.cs = c->cgroups, .f = f, .reason = reason};
-	const struct bpf_map *map = c->skel->maps.tcp_cg_failures;
+	struct failures_read r = {.f = f, .reason = reason};
+	__u64 dropped = 0;
 	int ret;
 
-	ret = cgroup_map_walk(bpf_map__fd(map), sizeof(struct kprof_tcp_cg_key), sizeof(__u64),
-			      bpf_map__max_entries(map), add_failures, &r);
+	ret = cgroup_map_read(c->cg_failures, c->cgroups, &r, &dropped);
 	if (!ret)
-		ret = cgroup_dropped_add(m, NAME, f->name, r.dropped);
+		ret = cgroup_dropped_add(m, NAME, f->name, dropped);
 	return ret;
 }
