@@ -9,9 +9,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include "cgroup.h"
+
+/* The --cgroup.grace of the grace-period tests: 2 s. */
+#define TEST_GRACE_NS 2000000000ULL
 
 /* The cgroup v2 mount; empty when cgroups cannot be made here. */
 static char mount[CGROUP_PATH_MAX];
@@ -97,6 +103,47 @@ static inline int remove_test_cgroups(const char *parent, char (*cg)[96], int n)
 			remove_cgroup(cg[i]);
 	remove_cgroup(parent);
 	return 0;
+}
+
+static inline double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static inline void sleep_until(double t)
+{
+	double d = t - now_s();
+	struct timespec ts;
+
+	if (d <= 0)
+		return;
+	ts.tv_sec = (time_t)d;
+	ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
+	nanosleep(&ts, NULL);
+}
+
+/* Entries of a collector's kernel hash map_name (keys begin with the cgroup id) of cgroup id. */
+static inline int kernel_entries_of(struct collector *c, const char *map_name, uint64_t id)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(c->obj, map_name);
+	char key[64], next[64];
+	void *prev = NULL;
+	uint64_t kid;
+	int fd, n = 0;
+
+	assert_non_null(map);
+	assert_true(bpf_map__key_size(map) >= sizeof(kid) && bpf_map__key_size(map) <= sizeof(key));
+	fd = bpf_map__fd(map);
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, sizeof(key));
+		prev = key;
+		memcpy(&kid, key, sizeof(kid));
+		n += kid == id;
+	}
+	return n;
 }
 
 #define REQUIRE_CGROUPS()                                                                          \

@@ -15,11 +15,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
-#include <linux/types.h>
-#include "kprof/hist.h"
-#include "kprof/syscall.h"
 #include "cgroup.h"
 #include "cli.h"
 #include "session.h"
@@ -31,41 +26,20 @@
 #define NC     25
 #define FAMILY "kprof_syscall_latency_seconds"
 #define NCG    8
-#define GRACE  2000000000ULL
 
 static char parent[64], cg[NCG][96]; /* relative to the mount: a to h */
 
 static int setup(void **state)
 {
 	(void)state;
-	if (cgroup2_mount_point("/proc/self/mountinfo", mount, sizeof(mount)))
-		return 0; /* each test skips, saying why */
-	snprintf(parent, sizeof(parent), "/kprof-bycg-%d", (int)getpid());
-	if (make_cgroup(parent)) {
-		mount[0] = 0; /* not root, or a read-only hierarchy: skip */
-		return 0;
-	}
-	for (int i = 0; i < NCG; i++) {
-		snprintf(cg[i], sizeof(cg[i]), "%s/%c", parent, 'a' + i);
-		if (make_cgroup(cg[i]))
-			mount[0] = 0;
-	}
-	return 0;
+	return make_test_cgroups("kprof-bycg", parent, sizeof(parent), cg, NCG);
 }
 
 /* Always runs, whatever the tests did: the cgroups go. */
 static int teardown(void **state)
 {
 	(void)state;
-	if (!parent[0])
-		return 0;
-	if (!mount[0] && cgroup2_mount_point("/proc/self/mountinfo", mount, sizeof(mount)))
-		return 0;
-	for (int i = 0; i < NCG; i++)
-		if (cg[i][0])
-			remove_cgroup(cg[i]);
-	remove_cgroup(parent);
-	return 0;
+	return remove_test_cgroups(parent, cg, NCG);
 }
 
 static void getppids(void *arg)
@@ -205,43 +179,6 @@ static void test_vanished_cgroup_is_gone(void **state)
 	model_free(m);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void sleep_until(double t)
-{
-	double d = t - now_s();
-	struct timespec ts;
-
-	if (d <= 0)
-		return;
-	ts.tv_sec = (time_t)d;
-	ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
-	nanosleep(&ts, NULL);
-}
-
-/* Entries of the kernel's (cgroup, slot) hash that belong to cgroup id. */
-static int kernel_entries_of(struct collector *c, uint64_t id)
-{
-	struct bpf_map *map = bpf_object__find_map_by_name(c->obj, "syscall_cg_stats");
-	struct kprof_syscall_cg_key key, next, *prev = NULL;
-	int fd, n = 0;
-
-	assert_non_null(map);
-	fd = bpf_map__fd(map);
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		n += key.cgroup_id == id;
-	}
-	return n;
-}
-
 /*
  * --cgroup.grace 2s: a removed cgroup keeps its series (and its path label)
  * during the grace, counted from the last read its counts grew; the first
@@ -258,7 +195,7 @@ static void test_removed_cgroup_goes_after_grace(void **state)
 
 	(void)state;
 	REQUIRE_CGROUPS();
-	start(&c, &cfg, 100, GRACE);
+	start(&c, &cfg, 100, TEST_GRACE_NS);
 	id = cgroup_id_of(mount, cg[4]);
 	run_in(cg[4], NA);
 	run_in(cg[5], NB);
@@ -272,14 +209,14 @@ static void test_removed_cgroup_goes_after_grace(void **state)
 	m = collect(&c);
 	assert_int_equal(getppids_of(m, cg[4]), NA);
 	assert_int_equal(getppids_of(m, "gone"), -1);
-	assert_true(kernel_entries_of(&c, id) > 0);
+	assert_true(kernel_entries_of(&c, "syscall_cg_stats", id) > 0);
 	model_free(m);
 	sleep_until(t1 + 2.05);
 	m = collect(&c);
 	assert_int_equal(getppids_of(m, cg[4]), -1);
 	assert_int_equal(getppids_of(m, "gone"), -1);
 	assert_int_equal(getppids_of(m, "other"), -1);
-	assert_int_equal(kernel_entries_of(&c, id), 0);
+	assert_int_equal(kernel_entries_of(&c, "syscall_cg_stats", id), 0);
 	/* f is idle as long, but exists: kept. */
 	assert_int_equal(getppids_of(m, cg[5]), NB);
 	model_free(m);
@@ -306,7 +243,7 @@ static void test_other_never_decreases_and_slot_reused(void **state)
 	make_cgroup(cg[2]);
 	make_cgroup(cg[6]);
 	make_cgroup(cg[7]);
-	start(&c, &cfg, 1, GRACE);
+	start(&c, &cfg, 1, TEST_GRACE_NS);
 	hid = cgroup_id_of(mount, cg[7]);
 	run_in(cg[6], NA); /* g: admitted */
 	m = collect(&c);
@@ -326,7 +263,7 @@ static void test_other_never_decreases_and_slot_reused(void **state)
 	assert_int_equal(getppids_of(m, cg[6]), -1);
 	assert_int_equal(getppids_of(m, "other"), NB + NC);
 	assert_true(dropped(m) >= NB + NC);
-	assert_int_equal(kernel_entries_of(&c, hid), 0);
+	assert_int_equal(kernel_entries_of(&c, "syscall_cg_stats", hid), 0);
 	model_free(m);
 	/* a, in "other" before, stays there; c, new, takes g's freed slot. */
 	run_in(cg[0], NA);

@@ -4,8 +4,10 @@
  * cgroup v2 mount, a workload in each that sleeps a known number of times
  * for 10 ms, and each count exactly under its own cgroup label in the
  * off-CPU histogram; over --cgroup.max-series the count lands in
- * cgroup="other". The collector is filtered (--cgroup) on the test's parent
- * cgroup so that the rest of the host does not take the series.
+ * cgroup="other"; with --cgroup.grace 2s, a removed cgroup's series go
+ * exactly after the grace and its kernel entry is deleted. The collector
+ * is filtered (--cgroup) on the test's parent cgroup so that the rest of
+ * the host does not take the series.
  *
  * Exact: a workload is moved into its cgroup only once it is blocked
  * waiting for its go signal, so that wait (switched out outside the
@@ -38,7 +40,7 @@
 #define NA    20
 #define NB    35
 #define NC    15
-#define NCG   3
+#define NCG   5
 #define SLEEP 10000000L /* ns */
 /* The workload's exit code when the kernel refused a real-time policy. */
 #define EXIT_NO_RT 6
@@ -120,7 +122,8 @@ static int run_in(const char *rel, int n)
 	return WEXITSTATUS(status) - 10;
 }
 
-static void start(struct collector *c, int max_series)
+/* grace_ns 0: the default (5 minutes, so nothing is evicted during a test). */
+static void start(struct collector *c, int max_series, uint64_t grace_ns)
 {
 	struct kprof_config cfg;
 	struct kprof_error err;
@@ -128,6 +131,7 @@ static void start(struct collector *c, int max_series)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.by_cgroup = true;
 	cfg.cgroup_max_series = max_series;
+	cfg.cgroup_grace_ns = grace_ns;
 	cfg.cgroups[cfg.ncgroups++] = parent;
 	if (collector_start(c, &collector_sched, &cfg, &err))
 		fail_msg("%s", err.msg);
@@ -217,7 +221,7 @@ static void test_each_cgroup_under_its_label(void **state)
 
 	(void)state;
 	REQUIRE_CGROUPS();
-	start(&c, 100);
+	start(&c, 100, 0);
 	na = run_in(cg[0], NA);
 	nb = run_in(cg[1], NB);
 	m = collect(&c);
@@ -250,7 +254,7 @@ static void test_over_max_series_is_other(void **state)
 
 	(void)state;
 	REQUIRE_CGROUPS();
-	start(&c, 2);
+	start(&c, 2, 0);
 	na = run_in(cg[0], NA);
 	nb = run_in(cg[1], NB);
 	m = collect(&c);
@@ -270,11 +274,66 @@ static void test_over_max_series_is_other(void **state)
 	model_free(m);
 }
 
+/* No series of cgroup label value in any of the three families. */
+static void check_none(struct model *m, const char *cgroup)
+{
+	for (int h = 0; h < KPROF_SCHED_HISTS; h++)
+		assert_null(series_of(m, h, cgroup));
+}
+
+/*
+ * --cgroup.grace 2s, as the syscall test does it: a removed cgroup (d)
+ * keeps its series (and its path label) during the grace, counted from the
+ * last read its counts grew; the first read after it has no series of that
+ * cgroup, and its kernel entry is gone. Reads 1.5 s after the growth read
+ * keep it, reads 2 s after drop it; e, as idle but still there, is kept.
+ */
+static void test_removed_cgroup_goes_after_grace(void **state)
+{
+	struct collector c;
+	struct model *m;
+	int nd, ne;
+	double t0, t1;
+	uint64_t id;
+
+	(void)state;
+	REQUIRE_CGROUPS();
+	start(&c, 100, TEST_GRACE_NS);
+	id = cgroup_id_of(mount, cg[3]);
+	nd = run_in(cg[3], NA);
+	ne = run_in(cg[4], NB);
+	/* The exited workload's last switch out (its final on-CPU slice) may follow waitpid. */
+	usleep(200000);
+	t0 = now_s();
+	m = collect(&c); /* d and e grew in this read */
+	t1 = now_s();
+	check_offcpu(m, cg[3], nd);
+	model_free(m);
+	remove_cgroup(cg[3]);
+	sleep_until(t0 + 1.5);
+	m = collect(&c);
+	check_offcpu(m, cg[3], nd);
+	check_none(m, "gone");
+	assert_int_equal(kernel_entries_of(&c, "sched_cg_stats", id), 1);
+	model_free(m);
+	sleep_until(t1 + 2.05);
+	m = collect(&c);
+	check_none(m, cg[3]);
+	check_none(m, "gone");
+	check_none(m, "other");
+	assert_int_equal(kernel_entries_of(&c, "sched_cg_stats", id), 0);
+	check_offcpu(m, cg[4], ne);
+	check_only(m, (const char *const[]){cg[4]}, 1);
+	model_free(m);
+	collector_stop(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_each_cgroup_under_its_label),
 		cmocka_unit_test(test_over_max_series_is_other),
+		cmocka_unit_test(test_removed_cgroup_goes_after_grace),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
