@@ -6,8 +6,10 @@
  * socket's owner: the connect latencies and the client sides' lifetimes
  * under b, the accepted sides' lifetimes under a (the task that called
  * listen()), the refused connects under c; over --cgroup.max-series, under
- * "other". The collector is filtered (--cgroup) on the test's parent
- * cgroup so that the rest of the host does not take the series.
+ * "other"; with --cgroup.grace 2s, a removed cgroup's series go exactly
+ * after the grace and its entries in both kernel hashes are deleted. The
+ * collector is filtered (--cgroup) on the test's parent cgroup so that the
+ * rest of the host does not take the series.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,7 +20,7 @@
 #include "cgroup_test.h"
 
 #define N   20
-#define NCG 4
+#define NCG 6
 
 static char parent[64], cg[NCG][96];
 
@@ -105,7 +107,8 @@ static void connect_refused(void *arg)
 	}
 }
 
-static void start(struct collector *c, int max_series)
+/* grace_ns 0: the default (5 minutes, so nothing is evicted during a test). */
+static void start(struct collector *c, int max_series, uint64_t grace_ns)
 {
 	struct kprof_config cfg;
 	struct kprof_error err;
@@ -113,6 +116,7 @@ static void start(struct collector *c, int max_series)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.by_cgroup = true;
 	cfg.cgroup_max_series = max_series;
+	cfg.cgroup_grace_ns = grace_ns;
 	cfg.cgroups[cfg.ncgroups++] = parent;
 	if (collector_start(c, collector_find("tcp"), &cfg, &err))
 		fail_msg("%s", err.msg);
@@ -211,7 +215,7 @@ static void test_each_owner_under_its_label(void **state)
 
 	(void)state;
 	REQUIRE_CGROUPS();
-	start(&c, 100);
+	start(&c, 100, 0);
 	run_pair(cg[0], cg[1]);
 	run_refused(cg[2]);
 	m = collect_until(&c, 2 * N);
@@ -241,7 +245,7 @@ static void test_over_max_series_is_other(void **state)
 
 	(void)state;
 	REQUIRE_CGROUPS();
-	start(&c, 2);
+	start(&c, 2, 0);
 	run_pair(cg[0], cg[1]);
 	m = collect_until(&c, 2 * N);
 	assert_int_equal(hist_count(m, conn, cg[1]), N);
@@ -258,11 +262,89 @@ static void test_over_max_series_is_other(void **state)
 	model_free(m);
 }
 
+/* Series of cgroup label value in any tcp family. */
+static size_t series_of_cgroup(struct model *m, const char *cgroup)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < m->nfamilies; i++) {
+		struct family *f = m->families[i];
+		int at = -1;
+
+		for (int j = 0; j < f->nlabels; j++)
+			if (!strcmp(f->label_names[j], "cgroup"))
+				at = j;
+		for (size_t k = 0; at >= 0 && k < f->nseries; k++)
+			n += !strcmp(f->series[k].labels[at], cgroup);
+	}
+	return n;
+}
+
+/*
+ * --cgroup.grace 2s, as the syscall test does it: a client in e (N
+ * connects to a server in f, then N refused ones: both hashes) removed
+ * keeps its series (and its path label) during the grace, counted from the
+ * last read its counts grew; the first read after it has no series of that
+ * cgroup, and its entries in both kernel hashes are gone. Reads 1.5 s after
+ * the growth read keep it, reads 2 s after drop it; f, as idle but still
+ * there, is kept.
+ */
+static void test_removed_cgroup_goes_after_grace(void **state)
+{
+	const char *conn = "kprof_tcp_connect_latency_seconds";
+	const char *life = "kprof_tcp_connection_duration_seconds";
+	struct collector c;
+	struct model *m;
+	double t0, t1;
+	uint64_t id;
+
+	(void)state;
+	REQUIRE_CGROUPS();
+	start(&c, 100, TEST_GRACE_NS);
+	id = cgroup_id_of(mount, cg[4]);
+	run_pair(cg[5], cg[4]);
+	model_free(collect_until(&c, 2 * N)); /* every lifetime in */
+	/* Refused connects are counted before connect() returns: e's last growth is the next read.
+	 */
+	run_refused(cg[4]);
+	t0 = now_s();
+	m = collect_until(&c, 2 * N);
+	t1 = now_s();
+	assert_int_equal(hist_count(m, conn, cg[4]), N);
+	assert_true(refused(m, cg[4]) == N);
+	model_free(m);
+	remove_cgroup(cg[4]);
+	sleep_until(t0 + 1.5);
+	m = collect_until(&c, 2 * N);
+	assert_int_equal(hist_count(m, conn, cg[4]), N);
+	assert_int_equal(hist_count(m, life, cg[4]), N);
+	assert_true(refused(m, cg[4]) == N);
+	assert_int_equal(series_of_cgroup(m, "gone"), 0);
+	assert_true(kernel_entries_of(&c, "tcp_cg_stats", id) > 0);
+	assert_true(kernel_entries_of(&c, "tcp_cg_failures", id) > 0);
+	model_free(m);
+	sleep_until(t1 + 2.05);
+	m = model_new();
+	assert_non_null(m);
+	assert_int_equal(collector_collect(&c, m), 0);
+	assert_int_equal(series_of_cgroup(m, cg[4]), 0);
+	assert_int_equal(series_of_cgroup(m, "gone"), 0);
+	assert_int_equal(kernel_entries_of(&c, "tcp_cg_stats", id), 0);
+	assert_int_equal(kernel_entries_of(&c, "tcp_cg_failures", id), 0);
+	/* Nothing of e moved to "other" either: its counts went with it. */
+	assert_int_equal(hist_count(m, conn, "other"), 0);
+	assert_true(refused(m, "other") == 0);
+	assert_int_equal(hist_count(m, life, cg[5]), N);
+	model_free(m);
+	collector_stop(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_each_owner_under_its_label),
 		cmocka_unit_test(test_over_max_series_is_other),
+		cmocka_unit_test(test_removed_cgroup_goes_after_grace),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
