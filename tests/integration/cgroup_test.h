@@ -105,6 +105,46 @@ static inline int remove_test_cgroups(const char *parent, char (*cg)[96], int n)
 	return 0;
 }
 
+/*
+ * Starts collector desc with --by cgroup, --cgroup.max-series max_series,
+ * --cgroup.grace grace_ns (0: the default, 5 minutes, so nothing is evicted
+ * during a test) and --cgroup parent, so that the rest of the host does not
+ * take the series; fails the test if it cannot.
+ */
+static inline void start_by_cgroup(struct collector *c, const struct collector_desc *desc,
+				   const char *parent, int max_series, uint64_t grace_ns)
+{
+	struct kprof_config cfg;
+	struct kprof_error err;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.by_cgroup = true;
+	cfg.cgroup_max_series = max_series;
+	cfg.cgroup_grace_ns = grace_ns;
+	cfg.cgroups[cfg.ncgroups++] = parent;
+	if (collector_start(c, desc, &cfg, &err))
+		fail_msg("%s", err.msg);
+}
+
+/* One read of collector c into a new model (the caller frees it). */
+static inline struct model *collect_model(struct collector *c)
+{
+	struct model *m = model_new();
+
+	assert_non_null(m);
+	assert_int_equal(collector_collect(c, m), 0);
+	return m;
+}
+
+/* kprof_cgroup_series_dropped_total{family}; -1 without the series. */
+static inline double dropped_of(struct model *m, const char *family)
+{
+	const char *v[] = {family};
+	struct series *s = find_series(m, "kprof_cgroup_series_dropped_total", v);
+
+	return s ? s->value : -1;
+}
+
 static inline double now_s(void)
 {
 	struct timespec ts;

@@ -68,20 +68,6 @@ static void run_in(const char *rel, int n)
 	workload_wait(&w);
 }
 
-/* grace_ns 0: the default (5 minutes, so nothing is evicted during a test). */
-static void start(struct collector *c, struct kprof_config *cfg, int max_series, uint64_t grace_ns)
-{
-	struct kprof_error err;
-
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->by_cgroup = true;
-	cfg->cgroup_max_series = max_series;
-	cfg->cgroup_grace_ns = grace_ns;
-	cfg->cgroups[cfg->ncgroups++] = parent;
-	if (collector_start(c, collector_find("syscall"), cfg, &err))
-		fail_msg("%s", err.msg);
-}
-
 /* getppid count under cgroup label value, -1 when there is no such series. */
 static long long getppids_of(struct model *m, const char *cgroup)
 {
@@ -91,36 +77,18 @@ static long long getppids_of(struct model *m, const char *cgroup)
 	return s ? (long long)s->hist->count : -1;
 }
 
-static double dropped(struct model *m)
-{
-	static const char *const v[] = {FAMILY};
-	struct series *s = find_series(m, "kprof_cgroup_series_dropped_total", v);
-
-	return s ? s->value : -1;
-}
-
-static struct model *collect(struct collector *c)
-{
-	struct model *m = model_new();
-
-	assert_non_null(m);
-	assert_int_equal(collector_collect(c, m), 0);
-	return m;
-}
-
 static void test_each_cgroup_under_its_label(void **state)
 {
-	struct kprof_config cfg;
 	struct collector c;
 	struct model *m;
 	struct family *f;
 
 	(void)state;
 	REQUIRE_CGROUPS();
-	start(&c, &cfg, 100, 0);
+	start_by_cgroup(&c, collector_find("syscall"), parent, 100, 0);
 	run_in(cg[0], NA);
 	run_in(cg[1], NB);
-	m = collect(&c);
+	m = collect_model(&c);
 	collector_stop(&c);
 	f = model_find(m, FAMILY);
 	assert_non_null(f);
@@ -129,51 +97,49 @@ static void test_each_cgroup_under_its_label(void **state)
 	assert_int_equal(getppids_of(m, cg[0]), NA);
 	assert_int_equal(getppids_of(m, cg[1]), NB);
 	assert_int_equal(getppids_of(m, "other"), -1);
-	assert_true(dropped(m) == 0);
+	assert_true(dropped_of(m, FAMILY) == 0);
 	model_free(m);
 }
 
 /* With a cap of 2, a and b (seen first) keep their series; c goes to "other". */
 static void test_over_max_series_is_other(void **state)
 {
-	struct kprof_config cfg;
 	struct collector c;
 	struct model *m;
 
 	(void)state;
 	REQUIRE_CGROUPS();
-	start(&c, &cfg, 2, 0);
+	start_by_cgroup(&c, collector_find("syscall"), parent, 2, 0);
 	run_in(cg[0], NA);
 	run_in(cg[1], NB);
-	m = collect(&c);
+	m = collect_model(&c);
 	assert_int_equal(getppids_of(m, cg[0]), NA);
 	assert_int_equal(getppids_of(m, cg[1]), NB);
 	model_free(m);
 	run_in(cg[2], NC);
-	m = collect(&c);
+	m = collect_model(&c);
 	collector_stop(&c);
 	assert_int_equal(getppids_of(m, cg[0]), NA);
 	assert_int_equal(getppids_of(m, cg[1]), NB);
 	assert_int_equal(getppids_of(m, cg[2]), -1);
 	assert_int_equal(getppids_of(m, "other"), NC);
 	/* c's getppid calls and whatever else it did on its way out. */
-	assert_true(dropped(m) >= NC);
+	assert_true(dropped_of(m, FAMILY) >= NC);
 	model_free(m);
 }
 
 /* A cgroup removed before the read: its events are counted as "gone". */
 static void test_vanished_cgroup_is_gone(void **state)
 {
-	struct kprof_config cfg;
 	struct collector c;
 	struct model *m;
 
 	(void)state;
 	REQUIRE_CGROUPS();
-	start(&c, &cfg, 100, 0);
+	start_by_cgroup(&c, collector_find("syscall"), parent, 100, 0);
 	run_in(cg[3], NC);
 	remove_cgroup(cg[3]);
-	m = collect(&c);
+	m = collect_model(&c);
 	collector_stop(&c);
 	assert_int_equal(getppids_of(m, "gone"), NC);
 	model_free(m);
@@ -187,7 +153,6 @@ static void test_vanished_cgroup_is_gone(void **state)
  */
 static void test_removed_cgroup_goes_after_grace(void **state)
 {
-	struct kprof_config cfg;
 	struct collector c;
 	struct model *m;
 	double t0, t1;
@@ -195,24 +160,24 @@ static void test_removed_cgroup_goes_after_grace(void **state)
 
 	(void)state;
 	REQUIRE_CGROUPS();
-	start(&c, &cfg, 100, TEST_GRACE_NS);
+	start_by_cgroup(&c, collector_find("syscall"), parent, 100, TEST_GRACE_NS);
 	id = cgroup_id_of(mount, cg[4]);
 	run_in(cg[4], NA);
 	run_in(cg[5], NB);
 	t0 = now_s();
-	m = collect(&c); /* e and f grew in this read */
+	m = collect_model(&c); /* e and f grew in this read */
 	t1 = now_s();
 	assert_int_equal(getppids_of(m, cg[4]), NA);
 	model_free(m);
 	remove_cgroup(cg[4]);
 	sleep_until(t0 + 1.5);
-	m = collect(&c);
+	m = collect_model(&c);
 	assert_int_equal(getppids_of(m, cg[4]), NA);
 	assert_int_equal(getppids_of(m, "gone"), -1);
 	assert_true(kernel_entries_of(&c, "syscall_cg_stats", id) > 0);
 	model_free(m);
 	sleep_until(t1 + 2.05);
-	m = collect(&c);
+	m = collect_model(&c);
 	assert_int_equal(getppids_of(m, cg[4]), -1);
 	assert_int_equal(getppids_of(m, "gone"), -1);
 	assert_int_equal(getppids_of(m, "other"), -1);
@@ -231,7 +196,6 @@ static void test_removed_cgroup_goes_after_grace(void **state)
  */
 static void test_other_never_decreases_and_slot_reused(void **state)
 {
-	struct kprof_config cfg;
 	struct collector c;
 	struct model *m;
 	double t;
@@ -243,32 +207,32 @@ static void test_other_never_decreases_and_slot_reused(void **state)
 	make_cgroup(cg[2]);
 	make_cgroup(cg[6]);
 	make_cgroup(cg[7]);
-	start(&c, &cfg, 1, TEST_GRACE_NS);
+	start_by_cgroup(&c, collector_find("syscall"), parent, 1, TEST_GRACE_NS);
 	hid = cgroup_id_of(mount, cg[7]);
 	run_in(cg[6], NA); /* g: admitted */
-	m = collect(&c);
+	m = collect_model(&c);
 	assert_int_equal(getppids_of(m, cg[6]), NA);
 	model_free(m);
 	run_in(cg[7], NB); /* h: other */
 	run_in(cg[0], NC); /* a: other too */
-	m = collect(&c);
+	m = collect_model(&c);
 	assert_int_equal(getppids_of(m, "other"), NB + NC);
-	assert_true(dropped(m) >= NB + NC);
+	assert_true(dropped_of(m, FAMILY) >= NB + NC);
 	model_free(m);
 	remove_cgroup(cg[7]);
 	remove_cgroup(cg[6]);
 	t = now_s();
 	sleep_until(t + 2.1);
-	m = collect(&c); /* g and h evicted in this read */
+	m = collect_model(&c); /* g and h evicted in this read */
 	assert_int_equal(getppids_of(m, cg[6]), -1);
 	assert_int_equal(getppids_of(m, "other"), NB + NC);
-	assert_true(dropped(m) >= NB + NC);
+	assert_true(dropped_of(m, FAMILY) >= NB + NC);
 	assert_int_equal(kernel_entries_of(&c, "syscall_cg_stats", hid), 0);
 	model_free(m);
 	/* a, in "other" before, stays there; c, new, takes g's freed slot. */
 	run_in(cg[0], NA);
 	run_in(cg[2], NC);
-	m = collect(&c);
+	m = collect_model(&c);
 	collector_stop(&c);
 	assert_int_equal(getppids_of(m, cg[0]), -1);
 	assert_int_equal(getppids_of(m, cg[2]), NC);

@@ -122,21 +122,6 @@ static int run_in(const char *rel, int n)
 	return WEXITSTATUS(status) - 10;
 }
 
-/* grace_ns 0: the default (5 minutes, so nothing is evicted during a test). */
-static void start(struct collector *c, int max_series, uint64_t grace_ns)
-{
-	struct kprof_config cfg;
-	struct kprof_error err;
-
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.by_cgroup = true;
-	cfg.cgroup_max_series = max_series;
-	cfg.cgroup_grace_ns = grace_ns;
-	cfg.cgroups[cfg.ncgroups++] = parent;
-	if (collector_start(c, &collector_sched, &cfg, &err))
-		fail_msg("%s", err.msg);
-}
-
 static struct series *series_of(struct model *m, enum kprof_sched_hist h, const char *cgroup)
 {
 	const char *values[] = {cgroup, "", ""};
@@ -195,23 +180,6 @@ static void check_only(struct model *m, const char *const *cgroups, int n)
 	}
 }
 
-static double dropped(struct model *m, enum kprof_sched_hist h)
-{
-	const char *v[] = {sched_families[h].name};
-	struct series *s = find_series(m, "kprof_cgroup_series_dropped_total", v);
-
-	return s ? s->value : -1;
-}
-
-static struct model *collect(struct collector *c)
-{
-	struct model *m = model_new();
-
-	assert_non_null(m);
-	assert_int_equal(collector_collect(c, m), 0);
-	return m;
-}
-
 static void test_each_cgroup_under_its_label(void **state)
 {
 	struct collector c;
@@ -221,17 +189,17 @@ static void test_each_cgroup_under_its_label(void **state)
 
 	(void)state;
 	REQUIRE_CGROUPS();
-	start(&c, 100, 0);
+	start_by_cgroup(&c, &collector_sched, parent, 100, 0);
 	na = run_in(cg[0], NA);
 	nb = run_in(cg[1], NB);
-	m = collect(&c);
+	m = collect_model(&c);
 	collector_stop(&c);
 	for (int h = 0; h < KPROF_SCHED_HISTS; h++) {
 		f = model_find(m, sched_families[h].name);
 		assert_non_null(f);
 		assert_int_equal(f->nlabels, 3);
 		assert_string_equal(f->label_names[0], "cgroup");
-		assert_true(dropped(m, h) == 0);
+		assert_true(dropped_of(m, sched_families[h].name) == 0);
 	}
 	check_offcpu(m, cg[0], na);
 	check_offcpu(m, cg[1], nb);
@@ -254,22 +222,22 @@ static void test_over_max_series_is_other(void **state)
 
 	(void)state;
 	REQUIRE_CGROUPS();
-	start(&c, 2, 0);
+	start_by_cgroup(&c, &collector_sched, parent, 2, 0);
 	na = run_in(cg[0], NA);
 	nb = run_in(cg[1], NB);
-	m = collect(&c);
+	m = collect_model(&c);
 	check_offcpu(m, cg[0], na);
 	check_offcpu(m, cg[1], nb);
 	model_free(m);
 	nc = run_in(cg[2], NC);
-	m = collect(&c);
+	m = collect_model(&c);
 	collector_stop(&c);
 	check_offcpu(m, cg[0], na);
 	check_offcpu(m, cg[1], nb);
 	assert_null(series_of(m, KPROF_SCHED_OFFCPU, cg[2]));
 	check_offcpu(m, "other", nc);
 	check_only(m, (const char *const[]){cg[0], cg[1], "other"}, 3);
-	assert_true(dropped(m, KPROF_SCHED_OFFCPU) ==
+	assert_true(dropped_of(m, sched_families[KPROF_SCHED_OFFCPU].name) ==
 		    (double)count_of(m, KPROF_SCHED_OFFCPU, "other"));
 	model_free(m);
 }
@@ -298,26 +266,26 @@ static void test_removed_cgroup_goes_after_grace(void **state)
 
 	(void)state;
 	REQUIRE_CGROUPS();
-	start(&c, 100, TEST_GRACE_NS);
+	start_by_cgroup(&c, &collector_sched, parent, 100, TEST_GRACE_NS);
 	id = cgroup_id_of(mount, cg[3]);
 	nd = run_in(cg[3], NA);
 	ne = run_in(cg[4], NB);
 	/* The exited workload's last switch out (its final on-CPU slice) may follow waitpid. */
 	usleep(200000);
 	t0 = now_s();
-	m = collect(&c); /* d and e grew in this read */
+	m = collect_model(&c); /* d and e grew in this read */
 	t1 = now_s();
 	check_offcpu(m, cg[3], nd);
 	model_free(m);
 	remove_cgroup(cg[3]);
 	sleep_until(t0 + 1.5);
-	m = collect(&c);
+	m = collect_model(&c);
 	check_offcpu(m, cg[3], nd);
 	check_none(m, "gone");
 	assert_int_equal(kernel_entries_of(&c, "sched_cg_stats", id), 1);
 	model_free(m);
 	sleep_until(t1 + 2.05);
-	m = collect(&c);
+	m = collect_model(&c);
 	check_none(m, cg[3]);
 	check_none(m, "gone");
 	check_none(m, "other");

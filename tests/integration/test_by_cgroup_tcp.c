@@ -107,21 +107,6 @@ static void connect_refused(void *arg)
 	}
 }
 
-/* grace_ns 0: the default (5 minutes, so nothing is evicted during a test). */
-static void start(struct collector *c, int max_series, uint64_t grace_ns)
-{
-	struct kprof_config cfg;
-	struct kprof_error err;
-
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.by_cgroup = true;
-	cfg.cgroup_max_series = max_series;
-	cfg.cgroup_grace_ns = grace_ns;
-	cfg.cgroups[cfg.ncgroups++] = parent;
-	if (collector_start(c, collector_find("tcp"), &cfg, &err))
-		fail_msg("%s", err.msg);
-}
-
 static __u64 hist_count(struct model *m, const char *name, const char *cgroup)
 {
 	const char *values[] = {cgroup, "", ""};
@@ -197,14 +182,6 @@ static void run_refused(const char *rel)
 	close(x.lfd);
 }
 
-static double dropped(struct model *m, const char *family)
-{
-	const char *v[] = {family};
-	struct series *s = find_series(m, "kprof_cgroup_series_dropped_total", v);
-
-	return s ? s->value : -1;
-}
-
 static void test_each_owner_under_its_label(void **state)
 {
 	const char *conn = "kprof_tcp_connect_latency_seconds";
@@ -215,7 +192,7 @@ static void test_each_owner_under_its_label(void **state)
 
 	(void)state;
 	REQUIRE_CGROUPS();
-	start(&c, 100, 0);
+	start_by_cgroup(&c, collector_find("tcp"), parent, 100, 0);
 	run_pair(cg[0], cg[1]);
 	run_refused(cg[2]);
 	m = collect_until(&c, 2 * N);
@@ -232,7 +209,7 @@ static void test_each_owner_under_its_label(void **state)
 	assert_int_equal(lifetimes(m), 2 * N);
 	assert_true(refused(m, cg[2]) == N);
 	assert_true(refused(m, "other") == 0);
-	assert_true(dropped(m, conn) == 0);
+	assert_true(dropped_of(m, conn) == 0);
 	model_free(m);
 }
 
@@ -245,7 +222,7 @@ static void test_over_max_series_is_other(void **state)
 
 	(void)state;
 	REQUIRE_CGROUPS();
-	start(&c, 2, 0);
+	start_by_cgroup(&c, collector_find("tcp"), parent, 2, 0);
 	run_pair(cg[0], cg[1]);
 	m = collect_until(&c, 2 * N);
 	assert_int_equal(hist_count(m, conn, cg[1]), N);
@@ -256,7 +233,7 @@ static void test_over_max_series_is_other(void **state)
 	assert_int_equal(hist_count(m, conn, cg[1]), N);
 	assert_int_equal(hist_count(m, conn, cg[3]), 0);
 	assert_int_equal(hist_count(m, conn, "other"), N);
-	assert_true(dropped(m, conn) == N);
+	assert_true(dropped_of(m, conn) == N);
 	/* The accepted sides are the listener's, in a: admitted. */
 	assert_int_equal(hist_count(m, "kprof_tcp_connection_duration_seconds", cg[0]), 2 * N);
 	model_free(m);
@@ -300,7 +277,7 @@ static void test_removed_cgroup_goes_after_grace(void **state)
 
 	(void)state;
 	REQUIRE_CGROUPS();
-	start(&c, 100, TEST_GRACE_NS);
+	start_by_cgroup(&c, collector_find("tcp"), parent, 100, TEST_GRACE_NS);
 	id = cgroup_id_of(mount, cg[4]);
 	run_pair(cg[5], cg[4]);
 	model_free(collect_until(&c, 2 * N)); /* every lifetime in */
@@ -324,9 +301,7 @@ static void test_removed_cgroup_goes_after_grace(void **state)
 	assert_true(kernel_entries_of(&c, "tcp_cg_failures", id) > 0);
 	model_free(m);
 	sleep_until(t1 + 2.05);
-	m = model_new();
-	assert_non_null(m);
-	assert_int_equal(collector_collect(&c, m), 0);
+	m = collect_model(&c);
 	assert_int_equal(series_of_cgroup(m, cg[4]), 0);
 	assert_int_equal(series_of_cgroup(m, "gone"), 0);
 	assert_int_equal(kernel_entries_of(&c, "tcp_cg_stats", id), 0);
