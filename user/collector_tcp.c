@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "bpf_util.h"
@@ -72,6 +74,34 @@ static int tcp_configure(struct tcp_collector *c, const struct kprof_config *cfg
 	return 0;
 }
 
+/* The port -> slot array as read-only memory: 512 KiB read without a syscall. */
+static int map_port_slots(struct tcp_collector *c, struct kprof_error *err)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	void *p;
+
+	c->port_slot_len = (KPROF_TCP_PORTS * sizeof(__u64) + page - 1) / page * page;
+	p = mmap(NULL, c->port_slot_len, PROT_READ, MAP_SHARED,
+		 bpf_map__fd(c->skel->maps.tcp_port_slot), 0);
+	if (p == MAP_FAILED) {
+		int ret = -errno;
+
+		snprintf(err->msg, sizeof(err->msg),
+			 "could not map the tcp collector's port table into memory (%s)",
+			 strerror(-ret));
+		return ret;
+	}
+	c->port_slot = p;
+	return 0;
+}
+
+static void unmap_port_slots(struct tcp_collector *c)
+{
+	if (c->port_slot)
+		munmap((void *)c->port_slot, c->port_slot_len);
+	c->port_slot = NULL;
+}
+
 static int tcp_start(const struct kprof_config *cfg, void **state, struct bpf_object **obj,
 		     struct kprof_error *err)
 {
@@ -92,6 +122,8 @@ static int tcp_start(const struct kprof_config *cfg, void **state, struct bpf_ob
 	if (ret)
 		goto out_destroy;
 	ret = kprof_skel_load_attach(NAME, c->skel->skeleton, cfg, true, err);
+	if (!ret && c->by != KPROF_TCP_BY_NONE)
+		ret = map_port_slots(c, err);
 	if (!ret && c->cgroups) {
 		ret = tcp_cgroup_maps_new(c);
 		if (ret)
@@ -103,6 +135,7 @@ static int tcp_start(const struct kprof_config *cfg, void **state, struct bpf_ob
 	*obj = c->skel->obj;
 	return 0;
 out_destroy:
+	unmap_port_slots(c);
 	tcp_cgroup_maps_free(c);
 	tcp_bpf__destroy(c->skel);
 out_free:
@@ -112,26 +145,28 @@ out_free:
 }
 
 /* Slot -> port name ("other" for slot 0), from the port -> slot array. */
-static int read_port_names(struct tcp_collector *c, char (*names)[8])
+static void read_port_names(struct tcp_collector *c, char (*names)[8], __u32 used)
 {
-	__u32 *slots;
-	int ret;
-
-	for (__u32 i = 0; i < c->nslots; i++)
+	for (__u32 i = 0; i < used; i++)
 		names[i][0] = 0;
 	snprintf(names[0], sizeof(names[0]), "other");
-	if (c->by == KPROF_TCP_BY_NONE)
-		return 0;
-	slots = calloc(KPROF_TCP_PORTS, sizeof(*slots));
-	if (!slots)
-		return -ENOMEM;
-	ret = kprof_array_read(bpf_map__fd(c->skel->maps.tcp_port_slot), KPROF_TCP_PORTS, slots,
-			       sizeof(*slots), false);
-	for (__u32 port = 0; !ret && port < KPROF_TCP_PORTS; port++)
-		if (slots[port] > 0 && slots[port] < c->nslots)
-			snprintf(names[slots[port]], sizeof(names[0]), "%u", port);
-	free(slots);
-	return ret;
+	if (!c->port_slot)
+		return;
+	for (__u32 port = 0; port < KPROF_TCP_PORTS; port++) {
+		/* The BPF side writes it at any time: read each entry once. */
+		__u32 slot = __atomic_load_n((const __u32 *)&c->port_slot[port], __ATOMIC_RELAXED);
+
+		if (slot > 0 && slot < used)
+			snprintf(names[slot], sizeof(names[0]), "%u", port);
+	}
+}
+
+/* Slots handed out so far, "other" included: the entries of tcp_stats worth reading. */
+static __u32 slots_used(struct tcp_collector *c)
+{
+	__u32 next = __atomic_load_n(&c->skel->bss->next_slot, __ATOMIC_RELAXED);
+
+	return next < c->nslots - 1 ? next + 1 : c->nslots;
 }
 
 const char *const tcp_family_names[F_NFAMILIES] = {
@@ -247,25 +282,27 @@ static int collect_stats(struct tcp_collector *c, struct model *m)
 	struct family *f[F_NFAMILIES];
 	struct cgroup_labels other;
 	char(*names)[8];
+	__u32 used;
 
 	ret = make_families(c, m, f);
 	if (ret)
 		return ret;
-	names = calloc(c->nslots, sizeof(*names));
-	all = calloc((size_t)ncpus * c->nslots, sizeof(*all));
+	used = slots_used(c);
+	names = calloc(used, sizeof(*names));
+	all = calloc((size_t)ncpus * used, sizeof(*all));
 	if (!names || !all) {
 		ret = -ENOMEM;
 		goto out_free;
 	}
 	cgroup_series_other(&other);
-	ret = read_port_names(c, names);
-	if (!ret && c->cgroups)
-		ret = tcp_collect_cgroups(c, m, f, names);
+	read_port_names(c, names, used);
+	if (c->cgroups)
+		ret = tcp_collect_cgroups(c, m, f, names, used);
 	/* With --by cgroup, the array holds what has no known owner or found the hash full. */
 	if (!ret)
-		ret = kprof_array_read(bpf_map__fd(c->skel->maps.tcp_stats), c->nslots, all,
+		ret = kprof_array_read(bpf_map__fd(c->skel->maps.tcp_stats), used, all,
 				       sizeof(*all), true);
-	for (__u32 slot = 0; !ret && slot < c->nslots; slot++) {
+	for (__u32 slot = 0; !ret && slot < used; slot++) {
 		struct tcp_labels l;
 
 		if (slot && !names[slot][0])
@@ -363,6 +400,7 @@ static void tcp_stop(void *state)
 
 	if (!c)
 		return;
+	unmap_port_slots(c);
 	tcp_cgroup_maps_free(c);
 	tcp_bpf__destroy(c->skel);
 	cgroup_series_free(c->cgroups);

@@ -14,6 +14,9 @@ struct tcp_collector {
 	struct tcp_bpf *skel;
 	enum kprof_tcp_by by;
 	__u32 nslots; /* entries of tcp_stats */
+	/* tcp_port_slot mmap()ed, with --tcp-by: array elements are 8-byte aligned. */
+	const __u64 *port_slot;
+	size_t port_slot_len; /* bytes mapped */
 	/* --by cgroup only (NULL otherwise): the labels, one reader per hash. */
 	struct cgroup_series *cgroups;
 	struct cgroup_map *cg_stats, *cg_failures;
@@ -52,11 +55,12 @@ void tcp_cgroup_maps_free(struct tcp_collector *c);
  * of both hashes, so that an id's growth counts both), the entries of
  * cgroups gone for the grace period deleted:
  *
- * the (cgroup, slot) hash into the families, with port names by slot, and
+ * the (cgroup, slot) hash into the families, with port names by slot (nnames
+ * of them: entries of later slots wait for the next read), and
  * kprof_cgroup_series_dropped_total for each of them. 0 or -errno.
  */
 int tcp_collect_cgroups(struct tcp_collector *c, struct model *m, struct family **f,
-			char (*names)[8]);
+			char (*names)[8], __u32 nnames);
 
 /* kprof_tcp_connect_failures_total{reason, cgroup...} from the (cgroup, errno) hash. */
 int tcp_collect_cgroup_failures(struct tcp_collector *c, struct model *m, struct family *f,

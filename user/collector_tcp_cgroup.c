@@ -29,6 +29,7 @@ struct stats_read {
 	struct tcp_collector *c;
 	struct family **f;
 	char (*names)[8];
+	__u32 nnames; /* the slots handed out before the read */
 	__u64 dropped[F_NFAMILIES];
 };
 
@@ -58,7 +59,7 @@ static int stats_emit(void *ctx, const void *key, const void *vals, int n,
 	struct tcp_labels l;
 
 	/* A slot newer than the names read before the walk: the next read has it. */
-	if (k->slot >= r->c->nslots || (k->slot && !r->names[k->slot][0]))
+	if (k->slot >= r->nnames || (k->slot && !r->names[k->slot][0]))
 		return 0;
 	memset(&sum, 0, sizeof(sum));
 	tcp_add_cpus(&sum, vals, n);
@@ -141,9 +142,9 @@ void tcp_cgroup_maps_free(struct tcp_collector *c)
 }
 
 int tcp_collect_cgroups(struct tcp_collector *c, struct model *m, struct family **f,
-			char (*names)[8])
+			char (*names)[8], __u32 nnames)
 {
-	struct stats_read r = {.c = c, .f = f, .names = names};
+	struct stats_read r = {.c = c, .f = f, .names = names, .nnames = nnames};
 	__u64 dropped = 0;
 	int ret;
 
