@@ -54,12 +54,12 @@ TMPD=$(mktemp -d)
 KPID=
 WORKERS=()
 cleanup() {
-	# The workloads, wherever they are in the subtree; then the workers.
-	echo 1 >"$MOUNT$PARENT/cgroup.kill" 2>/dev/null || true
+	# The workers first (or they start new cgroups), then every workload in the subtree.
 	if [ "${#WORKERS[@]}" -gt 0 ]; then
 		kill "${WORKERS[@]}" 2>/dev/null || true
 		wait "${WORKERS[@]}" 2>/dev/null || true
 	fi
+	echo 1 >"$MOUNT$PARENT/cgroup.kill" 2>/dev/null || true
 	if [ -n "$KPID" ]; then
 		kill "$KPID" 2>/dev/null || true
 		wait "$KPID" 2>/dev/null || true
