@@ -31,6 +31,8 @@ struct tracked {
 	uint64_t seen;	  /* events summed during this read */
 	uint64_t grew_ns; /* the last read its events grew, or its first sight */
 	bool admitted, evict;
+	/* Evicted, but its path is also another live id's: carry its counts. */
+	bool carry;
 };
 
 struct cgroup_series {
@@ -40,6 +42,8 @@ struct cgroup_series {
 	struct tracked *t;
 	size_t cap, n, admitted, max;
 	uint64_t grace_ns, now_ns;
+	/* A forced rescan in this read already (at most one per read). */
+	bool rescanned;
 };
 
 #define MIN_CAP 64
@@ -221,17 +225,60 @@ static bool exists(struct cgroup_series *cs, const struct tracked *e)
 void cgroup_series_read_begin(struct cgroup_series *cs, uint64_t now_ns)
 {
 	cs->now_ns = now_ns;
+	cs->rescanned = false;
 	for (size_t i = 0; i < cs->cap; i++) {
 		struct tracked *e = &cs->t[i];
 
 		if (!e->id)
 			continue;
 		e->seen = 0;
+		e->carry = false;
 		e->evict = now_ns - e->grew_ns >= cs->grace_ns && !exists(cs, e);
 		/* Free at once: a cgroup first seen in this read may take the slot. */
 		if (e->evict && e->admitted)
 			cs->admitted--;
 	}
+	for (size_t i = 0; i < cs->cap; i++) {
+		struct tracked *e = &cs->t[i];
+
+		if (e->id && e->evict && e->path)
+			e->carry = cgroup_series_path_in_use(cs, e->path);
+	}
+}
+
+/*
+ * A cgroup removed and made again under the same path (a restarted systemd
+ * service) is a new id with the same labels: both are summed in one series
+ * until the old one is evicted, which must then not take its counts away.
+ */
+bool cgroup_series_path_in_use(const struct cgroup_series *cs, const char *path)
+{
+	for (size_t i = 0; i < cs->cap; i++) {
+		const struct tracked *e = &cs->t[i];
+
+		if (e->id && !e->evict && e->admitted && e->path && !strcmp(e->path, path))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Stores the path of e once it resolves. A cgroup made less than a second
+ * after the resolver's last scan would miss it and be "gone" for a read,
+ * then move to its path, taking its counts out of "gone": so a new id that
+ * misses gets one forced rescan per read.
+ */
+static void resolve(struct cgroup_series *cs, struct tracked *e, struct cgroup_labels *l)
+{
+	bool ok = cgroup_resolve(cs->resolver, e->id, l->cgroup, sizeof(l->cgroup));
+
+	if (!ok && !e->total && !cs->rescanned) {
+		cgroup_resolver_rescan(cs->resolver);
+		cs->rescanned = true;
+		ok = cgroup_resolve(cs->resolver, e->id, l->cgroup, sizeof(l->cgroup));
+	}
+	if (ok)
+		e->path = strdup(l->cgroup); /* on OOM: resolved again next read */
 }
 
 enum cgroup_verdict cgroup_series_see(struct cgroup_series *cs, uint64_t id, uint64_t count,
@@ -247,16 +294,27 @@ enum cgroup_verdict cgroup_series_see(struct cgroup_series *cs, uint64_t id, uin
 		return e && e->evict ? CGROUP_EVICT_CARRY : CGROUP_OTHER;
 	}
 	e->seen += count;
-	if (!e->path && cgroup_resolve(cs->resolver, id, l->cgroup, sizeof(l->cgroup)))
-		e->path = strdup(l->cgroup); /* on OOM: resolved again next read */
+	if (!e->path)
+		resolve(cs, e, l);
 	if (!e->path) {
 		cgroup_series_gone(l);
 		return e->evict ? CGROUP_EVICT_CARRY : CGROUP_OWN;
 	}
-	strcpy(l->cgroup, e->path);
+	cgroup_series_set_labels(l, e->path);
+	if (!e->evict)
+		return CGROUP_OWN;
+	return e->carry ? CGROUP_EVICT_CARRY : CGROUP_EVICT;
+}
+
+void cgroup_series_set_labels(struct cgroup_labels *l, const char *cgroup)
+{
+	if (strlen(cgroup) >= sizeof(l->cgroup) || cgroup[0] != '/') {
+		set_fixed(l, strcmp(cgroup, "gone") ? "other" : "gone");
+		return;
+	}
+	strcpy(l->cgroup, cgroup);
 	cgroup_container_labels(l->cgroup, l->container_id, l->pod_uid);
 	set_values(l);
-	return e->evict ? CGROUP_EVICT : CGROUP_OWN;
 }
 
 bool cgroup_series_labels(struct cgroup_series *cs, uint64_t id, struct cgroup_labels *l)

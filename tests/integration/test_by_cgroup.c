@@ -339,6 +339,53 @@ static void test_other_never_decreases_and_slot_reused(void **state)
 	model_free(m);
 }
 
+/*
+ * A cgroup removed and made again under the same path (a restarted
+ * service): a new id, the same labels, so one series for both. When the
+ * old id is evicted its counts stay in the series (carried), so it never
+ * goes down; the series goes when the new one goes too.
+ */
+static void test_cgroup_made_again_keeps_counts(void **state)
+{
+	struct kprof_config cfg;
+	struct collector c;
+	struct model *m;
+	uint64_t old_id;
+	double t1, t2;
+
+	(void)state;
+	REQUIRE_CGROUPS();
+	make_cgroup(cg[3]);
+	start(&c, &cfg, 100, GRACE);
+	old_id = cgroup_id_of(mount, cg[3]);
+	run_in(cg[3], NA);
+	m = collect(&c);
+	t1 = now_s();
+	assert_int_equal(getppids_of(m, cg[3]), NA);
+	model_free(m);
+	remove_cgroup(cg[3]);
+	assert_int_equal(make_cgroup(cg[3]), 0);
+	assert_true(cgroup_id_of(mount, cg[3]) != old_id);
+	run_in(cg[3], NB);
+	m = collect(&c);
+	t2 = now_s();
+	assert_int_equal(getppids_of(m, cg[3]), NA + NB);
+	model_free(m);
+	sleep_until(t1 + 2.05);
+	m = collect(&c); /* the old id is evicted in this read */
+	assert_int_equal(getppids_of(m, cg[3]), NA + NB);
+	assert_int_equal(getppids_of(m, "gone"), -1);
+	assert_int_equal(kernel_entries_of(&c, old_id), 0);
+	model_free(m);
+	remove_cgroup(cg[3]);
+	sleep_until(t2 + 2.05);
+	m = collect(&c);
+	collector_stop(&c);
+	assert_int_equal(getppids_of(m, cg[3]), -1);
+	assert_int_equal(getppids_of(m, "gone"), -1);
+	model_free(m);
+}
+
 /* --by cgroup is accepted; a collector without the breakdown says so on start. */
 static void test_unsupported_collector_says_so(void **state)
 {
@@ -378,6 +425,7 @@ int main(void)
 		cmocka_unit_test(test_vanished_cgroup_is_gone),
 		cmocka_unit_test(test_removed_cgroup_goes_after_grace),
 		cmocka_unit_test(test_other_never_decreases_and_slot_reused),
+		cmocka_unit_test(test_cgroup_made_again_keeps_counts),
 		cmocka_unit_test(test_unsupported_collector_says_so),
 	};
 

@@ -246,6 +246,50 @@ static void test_removed_cgroup_keeps_path_until_evicted(void **state)
 	cgroup_series_free(cs);
 }
 
+/*
+ * A cgroup removed and made again under the same path (a restarted service)
+ * is a new id with the same labels. The old one, evicted while the new one
+ * lives, is carried (its counts stay in the shared series); the path is in
+ * use until the new one goes too, then evicted plainly. Needs root.
+ */
+static void test_path_made_again_is_carried(void **state)
+{
+	struct cgroup_series *cs = make(10);
+	char rel[64], full[CGROUP_PATH_MAX + 64];
+	uint64_t ids[2], c[] = {5, 3};
+	enum cgroup_verdict v[2];
+
+	(void)state;
+	snprintf(rel, sizeof(rel), "/kprof-unit-again-%d", (int)getpid());
+	snprintf(full, sizeof(full), "%s%s", mount, rel);
+	if (mkdir(full, 0755)) {
+		cgroup_series_free(cs);
+		print_message("skipped: cannot create a cgroup (not root?)\n");
+		skip();
+	}
+	ids[0] = cgroup_id_of(mount, rel);
+	cgroup_series_set_grace(cs, GRACE);
+	read_at(cs, 0, 1, ids, c, v);
+	rmdir(full);
+	assert_int_equal(mkdir(full, 0755), 0);
+	ids[1] = cgroup_id_of(mount, rel);
+	assert_true(ids[1] != ids[0]);
+	read_at(cs, 1, 2, ids, c, v);
+	assert_int_equal(v[1], CGROUP_OWN);
+	assert_true(cgroup_series_path_in_use(cs, rel));
+	c[1] = 4;
+	read_at(cs, 2, 2, ids, c, v); /* the old one: idle 2 s, gone, its path taken */
+	assert_int_equal(v[0], CGROUP_EVICT_CARRY);
+	assert_int_equal(v[1], CGROUP_OWN);
+	assert_true(cgroup_series_path_in_use(cs, rel));
+	rmdir(full);
+	read_at(cs, 4, 1, ids + 1, c + 1, v);
+	assert_int_equal(v[0], CGROUP_EVICT);
+	assert_false(cgroup_series_path_in_use(cs, rel));
+	assert_int_equal(cgroup_series_tracked(cs), 0);
+	cgroup_series_free(cs);
+}
+
 /* Churn: 20000 gone ids come and go; the table empties (and shrinks) after. */
 static void test_churn_is_bounded(void **state)
 {
@@ -301,6 +345,7 @@ int main(void)
 		cmocka_unit_test(test_slot_freed_other_stays_other),
 		cmocka_unit_test(test_incomplete_read_forgets_nothing),
 		cmocka_unit_test(test_removed_cgroup_keeps_path_until_evicted),
+		cmocka_unit_test(test_path_made_again_is_carried),
 		cmocka_unit_test(test_churn_is_bounded),
 		cmocka_unit_test(test_grace_has_a_floor),
 	};
