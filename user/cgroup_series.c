@@ -9,10 +9,16 @@
  * tracked id has at least one kernel entry until it is evicted, so the
  * kernel maps' sizes bound the table.
  *
- * Why the grace is at least 1 s: an id without a known path is "gone" when
- * the resolver does not find it, and the resolver rescans at most once a
- * second; an id idle for a second or more was first seen before the scan
- * that answers, so that scan would have found its cgroup had it existed.
+ * A cgroup that no longer exists, idle for a second, is drained: its kernel
+ * entries are deleted and their counts carried in userspace (cgroup_map),
+ * where its series lives on until the grace ends; then it is evicted. So
+ * the kernel map holds live cgroups (and those removed within about two
+ * reads), whatever the grace.
+ *
+ * Why a second: an id without a known path is "gone" when the resolver does
+ * not find it, and the resolver rescans at most once a second; an id idle
+ * for a second or more was first seen before the scan that answers, so
+ * that scan would have found its cgroup had it existed.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -30,7 +36,10 @@ struct tracked {
 	uint64_t total;	  /* events at the last complete read */
 	uint64_t seen;	  /* events summed during this read */
 	uint64_t grew_ns; /* the last read its events grew, or its first sight */
-	bool admitted, evict;
+	bool admitted;
+	/* This read: gone and idle, so its kernel entries are carried (drain), or also past the
+	 * grace (evict). */
+	bool drain, evict;
 	/* Evicted, but its path is also another live id's: carry its counts. */
 	bool carry;
 };
@@ -228,12 +237,17 @@ void cgroup_series_read_begin(struct cgroup_series *cs, uint64_t now_ns)
 	cs->rescanned = false;
 	for (size_t i = 0; i < cs->cap; i++) {
 		struct tracked *e = &cs->t[i];
+		uint64_t idle;
+		bool gone;
 
 		if (!e->id)
 			continue;
+		idle = now_ns - e->grew_ns;
 		e->seen = 0;
 		e->carry = false;
-		e->evict = now_ns - e->grew_ns >= cs->grace_ns && !exists(cs, e);
+		gone = idle >= CGROUP_SERIES_GRACE_MIN_NS && !exists(cs, e);
+		e->evict = gone && idle >= cs->grace_ns;
+		e->drain = gone && !e->evict;
 		/* Free at once: a cgroup first seen in this read may take the slot. */
 		if (e->evict && e->admitted)
 			cs->admitted--;
@@ -291,19 +305,19 @@ enum cgroup_verdict cgroup_series_see(struct cgroup_series *cs, uint64_t id, uin
 		cgroup_series_other(l);
 		if (e)
 			e->seen += count;
-		return e && e->evict ? CGROUP_EVICT_CARRY : CGROUP_OTHER;
+		return e && (e->drain || e->evict) ? CGROUP_EVICT_CARRY : CGROUP_OTHER;
 	}
 	e->seen += count;
 	if (!e->path)
 		resolve(cs, e, l);
 	if (!e->path) {
 		cgroup_series_gone(l);
-		return e->evict ? CGROUP_EVICT_CARRY : CGROUP_OWN;
+		return e->drain || e->evict ? CGROUP_EVICT_CARRY : CGROUP_OWN;
 	}
 	cgroup_series_set_labels(l, e->path);
-	if (!e->evict)
-		return CGROUP_OWN;
-	return e->carry ? CGROUP_EVICT_CARRY : CGROUP_EVICT;
+	if (e->drain || (e->evict && e->carry))
+		return CGROUP_EVICT_CARRY;
+	return e->evict ? CGROUP_EVICT : CGROUP_OWN;
 }
 
 void cgroup_series_set_labels(struct cgroup_labels *l, const char *cgroup)
@@ -334,8 +348,9 @@ void cgroup_series_read_end(struct cgroup_series *cs, bool complete)
 		/* A read cut short undercounts: growth is judged on complete reads only. */
 		if (complete && e->seen > e->total)
 			e->grew_ns = cs->now_ns;
+		/* Drained: its kernel entries are gone, a later one starts from 0. */
 		if (complete)
-			e->total = e->seen;
+			e->total = e->drain ? 0 : e->seen;
 	}
 	for (size_t i = 0; i < cs->cap; i++) {
 		if (!cs->t[i].id || !cs->t[i].evict)
