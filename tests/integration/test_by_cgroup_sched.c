@@ -252,9 +252,10 @@ static void check_none(struct model *m, const char *cgroup)
 /*
  * --cgroup.grace 2s, as the syscall test does it: a removed cgroup (d)
  * keeps its series (and its path label) during the grace, counted from the
- * last read its counts grew; the first read after it has no series of that
- * cgroup, and its kernel entry is gone. Reads 1.5 s after the growth read
- * keep it, reads 2 s after drop it; e, as idle but still there, is kept.
+ * last read its counts grew; its kernel entry goes at the first read 1 s
+ * after (drained: the series then comes from userspace); the first read
+ * 2 s after has no series of that cgroup. e, as idle but still there, is
+ * kept.
  */
 static void test_removed_cgroup_goes_after_grace(void **state)
 {
@@ -278,11 +279,20 @@ static void test_removed_cgroup_goes_after_grace(void **state)
 	check_offcpu(m, cg[3], nd);
 	model_free(m);
 	remove_cgroup(cg[3]);
-	sleep_until(t0 + 1.5);
+	sleep_until(t0 + 0.5);
+	m = collect_model(&c);
+	check_offcpu(m, cg[3], nd);
+	assert_int_equal(kernel_entries_of(&c, "sched_cg_stats", id), 1);
+	model_free(m);
+	sleep_until(t1 + 1.05);
+	m = collect_model(&c); /* idle 1 s and gone: drained, the series from userspace */
+	check_offcpu(m, cg[3], nd);
+	assert_int_equal(kernel_entries_of(&c, "sched_cg_stats", id), 0);
+	model_free(m);
+	sleep_until(t0 + 1.9);
 	m = collect_model(&c);
 	check_offcpu(m, cg[3], nd);
 	check_none(m, "gone");
-	assert_int_equal(kernel_entries_of(&c, "sched_cg_stats", id), 1);
 	model_free(m);
 	sleep_until(t1 + 2.05);
 	m = collect_model(&c);

@@ -261,10 +261,10 @@ static size_t series_of_cgroup(struct model *m, const char *cgroup)
  * --cgroup.grace 2s, as the syscall test does it: a client in e (N
  * connects to a server in f, then N refused ones: both hashes) removed
  * keeps its series (and its path label) during the grace, counted from the
- * last read its counts grew; the first read after it has no series of that
- * cgroup, and its entries in both kernel hashes are gone. Reads 1.5 s after
- * the growth read keep it, reads 2 s after drop it; f, as idle but still
- * there, is kept.
+ * last read its counts grew; its entries in both kernel hashes go at the
+ * first read 1 s after (drained: the series then comes from userspace);
+ * the first read 2 s after has no series of that cgroup. f, as idle but
+ * still there, is kept.
  */
 static void test_removed_cgroup_goes_after_grace(void **state)
 {
@@ -291,14 +291,24 @@ static void test_removed_cgroup_goes_after_grace(void **state)
 	assert_true(refused(m, cg[4]) == N);
 	model_free(m);
 	remove_cgroup(cg[4]);
-	sleep_until(t0 + 1.5);
-	m = collect_until(&c, 2 * N);
+	sleep_until(t0 + 0.5);
+	m = collect_model(&c);
+	assert_int_equal(hist_count(m, conn, cg[4]), N);
+	assert_true(kernel_entries_of(&c, "tcp_cg_stats", id) > 0);
+	assert_true(kernel_entries_of(&c, "tcp_cg_failures", id) > 0);
+	model_free(m);
+	sleep_until(t1 + 1.05);
+	m = collect_model(&c); /* idle 1 s and gone: drained, the series from userspace */
+	assert_int_equal(hist_count(m, conn, cg[4]), N);
+	assert_int_equal(kernel_entries_of(&c, "tcp_cg_stats", id), 0);
+	assert_int_equal(kernel_entries_of(&c, "tcp_cg_failures", id), 0);
+	model_free(m);
+	sleep_until(t0 + 1.9);
+	m = collect_model(&c);
 	assert_int_equal(hist_count(m, conn, cg[4]), N);
 	assert_int_equal(hist_count(m, life, cg[4]), N);
 	assert_true(refused(m, cg[4]) == N);
 	assert_int_equal(series_of_cgroup(m, "gone"), 0);
-	assert_true(kernel_entries_of(&c, "tcp_cg_stats", id) > 0);
-	assert_true(kernel_entries_of(&c, "tcp_cg_failures", id) > 0);
 	model_free(m);
 	sleep_until(t1 + 2.05);
 	m = collect_model(&c);
