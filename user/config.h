@@ -38,6 +38,8 @@ struct kprof_config {
 	/* cpu / offcpu: sampling frequency, minimum block time, output files. */
 	int frequency_hz;
 	uint64_t min_block_ns;
+	/* offcpu: the pre-6.16 path even where sched_exit_tp exists (tests). */
+	bool offcpu_walk_at_switch_out;
 	const char *output_dir;
 
 	/* Per-cgroup breakdown and in-kernel cgroup filter (fleet). */

@@ -7,6 +7,7 @@
  * frames) the function names.
  */
 #include <fcntl.h>
+#include <bpf/libbpf.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <sys/types.h>
@@ -78,7 +79,8 @@ static double reap(struct child *c)
 	       ru.ru_stime.tv_usec / 1e6;
 }
 
-static void start(struct collector *c, const char *name, pid_t pid)
+/* offcpu: stacks walked at switch-in (sched_exit_tp) unless at_switch_out. */
+static void start_offcpu(struct collector *c, pid_t pid, uint64_t min_block_ns, bool at_switch_out)
 {
 	struct kprof_config cfg;
 	struct kprof_error err;
@@ -87,9 +89,35 @@ static void start(struct collector *c, const char *name, pid_t pid)
 	cfg.pids[0] = pid;
 	cfg.npids = 1;
 	cfg.frequency_hz = FREQ;
-	cfg.min_block_ns = 1000;
+	cfg.min_block_ns = min_block_ns;
+	cfg.offcpu_walk_at_switch_out = at_switch_out;
+	if (collector_start(c, collector_find("offcpu"), &cfg, &err))
+		fail_msg("%s", err.msg);
+}
+
+static void start(struct collector *c, const char *name, pid_t pid)
+{
+	struct kprof_config cfg;
+	struct kprof_error err;
+
+	if (!strcmp(name, "offcpu")) {
+		start_offcpu(c, pid, 1000, false);
+		return;
+	}
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.pids[0] = pid;
+	cfg.npids = 1;
+	cfg.frequency_hz = FREQ;
 	if (collector_start(c, collector_find(name), &cfg, &err))
 		fail_msg("%s", err.msg);
+}
+
+/* Whether a started offcpu collector walks its stacks at switch-in. */
+static bool walks_at_switch_in(struct collector *c)
+{
+	struct bpf_program *prog = bpf_object__find_program_by_name(c->obj, "kprof_offcpu_exit");
+
+	return prog && bpf_program__fd(prog) >= 0;
 }
 
 /* Whether the symbolizer in this build resolves user frames (not the placeholder). */
@@ -236,10 +264,181 @@ static void test_offcpu_weight_of_known_sleeps(void **state)
 	symbolizer_free(sym);
 }
 
+/* One sample as text: pid, comm and every frame's name, leaf first. */
+static char *sample_text(const struct stack_profile *p, const struct stack_sample *s)
+{
+	char *text = NULL, buf[256];
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	fprintf(f, "%u;%s", s->pid, s->comm);
+	for (uint32_t i = 0; i < s->nkern + s->nuser; i++)
+		fprintf(f, ";%s", stack_frame_name(stack_frame_at(p, s, i), buf, sizeof(buf)));
+	fclose(f);
+	return text;
+}
+
+/* Count and weight of the samples of p whose text is t (frames merged by name). */
+static void sum_text(const struct stack_profile *p, const char *t, uint64_t *count, uint64_t *w)
+{
+	*count = *w = 0;
+	for (size_t i = 0; i < p->nsamples; i++) {
+		char *u = sample_text(p, &p->samples[i]);
+
+		if (!strcmp(t, u)) {
+			*count += p->samples[i].count;
+			*w += p->samples[i].weight_ns;
+		}
+		free(u);
+	}
+}
+
+/* Every stack of a is in b with the same count, and the weights agree. */
+static void assert_same_stacks(const struct stack_profile *a, const struct stack_profile *b)
+{
+	for (size_t i = 0; i < a->nsamples; i++) {
+		char *t = sample_text(a, &a->samples[i]);
+		uint64_t ca, wa, cb, wb;
+
+		sum_text(a, t, &ca, &wa);
+		sum_text(b, t, &cb, &wb);
+		if (ca != cb)
+			fail_msg("%s: %llu blocks at switch-in, %llu at switch-out", t,
+				 (unsigned long long)ca, (unsigned long long)cb);
+		/*
+		 * Each collector reads the clock in its own sched_switch run,
+		 * one after the other on the same switch: the two times of a
+		 * block differ by the other's run time (a few us), no more.
+		 */
+		if ((wa > wb ? wa - wb : wb - wa) > ca * 100000)
+			fail_msg("%s: %llu ns at switch-in, %llu ns at switch-out", t,
+				 (unsigned long long)wa, (unsigned long long)wb);
+		free(t);
+	}
+}
+
+/*
+ * The two ways of walking the stacks, attached together to the same
+ * workload with no threshold: the same stacks (every kernel frame, do_nanosleep
+ * and schedule included) with the same counts, block for block.
+ */
+static void test_offcpu_switch_in_walk_is_exact(void **state)
+{
+	static const char *const kchain[] = {"hrtimer_nanosleep", "do_nanosleep", "schedule"};
+	struct stack_profile *in, *out;
+	struct collector c_in, c_out;
+	struct symbolizer *sym;
+	struct child w;
+	char n[16], ms[16];
+	uint64_t under = 0;
+	double t0, wall;
+	int ret;
+
+	(void)state;
+	REQUIRE_BPF();
+	snprintf(n, sizeof(n), "%d", BLOCKS);
+	snprintf(ms, sizeof(ms), "%d", BLOCK_MS);
+	spawn(&w, "block", n, ms);
+	start_offcpu(&c_in, w.pid, 0, false);
+	if (!walks_at_switch_in(&c_in)) {
+		collector_stop(&c_in);
+		reap(&w);
+		print_message("skipped: this kernel has no sched_exit_tp (Linux 6.16+)\n");
+		skip();
+	}
+	start_offcpu(&c_out, w.pid, 0, true);
+	assert_false(walks_at_switch_in(&c_out));
+	t0 = now_s();
+	go(&w);
+	wait_done(&w);
+	wall = now_s() - t0;
+	sym = symbolizer_new(NULL);
+	assert_non_null(sym);
+	in = stack_output_profile(&c_in, sym, wall, &ret);
+	assert_non_null(in);
+	out = stack_output_profile(&c_out, sym, wall, &ret);
+	assert_non_null(out);
+	collector_stop(&c_in);
+	collector_stop(&c_out);
+	reap(&w);
+	if (getenv("KPROF_TEST_VERBOSE")) {
+		fprintf(stderr, "switch-in:\n");
+		stack_write_folded(in, stderr);
+		fprintf(stderr, "switch-out:\n");
+		stack_write_folded(out, stderr);
+	}
+	assert_int_equal(in->lost, 0);
+	assert_int_equal(out->lost, 0);
+	assert_int_equal(stack_profile_total_count(in), stack_profile_total_count(out));
+	assert_same_stacks(in, out);
+	assert_same_stacks(out, in);
+	/* The frames a cross-task walk (bpf_get_task_stack) would drop are there. */
+	for (size_t i = 0; i < in->nsamples; i++) {
+		const struct stack_sample *s = &in->samples[i];
+		int k = 0;
+
+		for (uint32_t f = s->nuser; f < s->nuser + s->nkern && k < 3; f++) {
+			const char *fn = stack_frame_at(in, s, f)->frame.function;
+
+			if (fn && !strcmp(fn, kchain[k]))
+				k++;
+		}
+		if (k == 3)
+			under += s->count;
+	}
+	print_message("offcpu: %llu blocks walked at switch-in, as many at switch-out; %llu "
+		      "under hrtimer_nanosleep/do_nanosleep/schedule\n",
+		      (unsigned long long)stack_profile_total_count(in), (unsigned long long)under);
+	assert_true(under >= BLOCKS);
+	stack_profile_free(in);
+	stack_profile_free(out);
+	symbolizer_free(sym);
+}
+
+/* Blocks under --min-block: no stack, but counted with their time. */
+static void test_offcpu_short_blocks_counted(void **state)
+{
+	const char *const none[] = {NULL};
+	struct model *m = model_new();
+	struct series *blocks, *secs, *short_n, *short_s;
+	struct collector c;
+	struct child w;
+	char n[16], ms[16];
+
+	(void)state;
+	REQUIRE_BPF();
+	assert_non_null(m);
+	snprintf(n, sizeof(n), "%d", BLOCKS);
+	snprintf(ms, sizeof(ms), "%d", BLOCK_MS);
+	spawn(&w, "block", n, ms);
+	/* Above every 10 ms sleep: none of them may get a stack. */
+	start_offcpu(&c, w.pid, 1000000000ULL, false);
+	go(&w);
+	wait_done(&w);
+	assert_int_equal(collector_collect(&c, m), 0);
+	collector_stop(&c);
+	reap(&w);
+	blocks = find_series(m, "kprof_offcpu_blocks_total", none);
+	short_n = find_series(m, "kprof_offcpu_short_blocks_total", none);
+	short_s = find_series(m, "kprof_offcpu_short_blocks_seconds_total", none);
+	assert_non_null(blocks);
+	assert_non_null(short_n);
+	assert_non_null(short_s);
+	secs = short_s;
+	print_message("offcpu --min-block 1s: %.0f blocks with a stack, %.0f short (%.1f ms)\n",
+		      blocks->value, short_n->value, secs->value * 1e3);
+	assert_true(blocks->value == 0);
+	assert_true(short_n->value >= BLOCKS);
+	assert_true(secs->value >= BLOCKS * BLOCK_MS / 1e3);
+	model_free(m);
+}
+
 static void test_lost_counters_reported(void **state)
 {
 	static const char *const reasons[] = {"stack_collision", "stack_map_full",
-					      "counts_map_full", "task_storage_unavailable"};
+					      "counts_map_full", "task_storage_unavailable",
+					      "switch_in_missed"};
 	static const char *const names[] = {"cpu", "offcpu"};
 
 	(void)state;
@@ -252,7 +451,7 @@ static void test_lost_counters_reported(void **state)
 		start(&c, names[i], getpid());
 		assert_int_equal(collector_collect(&c, m), 0);
 		collector_stop(&c);
-		for (int r = 0; r < 4; r++) {
+		for (int r = 0; r < 5; r++) {
 			const char *labels[] = {names[i], reasons[r]};
 
 			if (!find_series(m, "kprof_lost_events_total", labels))
@@ -268,6 +467,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cpu_samples_follow_cpu_time),
 		cmocka_unit_test(test_offcpu_weight_of_known_sleeps),
+		cmocka_unit_test(test_offcpu_switch_in_walk_is_exact),
+		cmocka_unit_test(test_offcpu_short_blocks_counted),
 		cmocka_unit_test(test_lost_counters_reported),
 	};
 	bpf_util_set_verbose(getenv("KPROF_TEST_VERBOSE") != NULL);
