@@ -44,7 +44,7 @@ static int offcpu_load(const struct kprof_config *cfg, bool at_switch_out, struc
 static int offcpu_start(const struct kprof_config *cfg, void **state, struct bpf_object **obj,
 			struct kprof_error *err)
 {
-	struct offcpu_bpf *skel;
+	struct offcpu_bpf *skel = NULL;
 	int ret = -ENOENT;
 
 	/*
