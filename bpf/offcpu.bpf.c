@@ -100,6 +100,49 @@ static __always_inline void count_short(__u64 delta)
 		*v += delta;
 }
 
+/*
+ * The end of __schedule(), in the task switched in (also at the first run
+ * of a new task, which has no pending block). Its kernel stack below
+ * __schedule() has not changed since it left the CPU: nothing runs on a
+ * sleeping task's stack. Its user registers are in pt_regs, untouched while
+ * it is in the kernel, and its user stack frames belong to calls that have
+ * not returned. So these walks give the stacks a walk at switch-out gave,
+ * and only blocks over the threshold pay for them.
+ *
+ * Defined before kprof_offcpu_switch so that it is attached first: a block
+ * handed over by sched_switch always finds it there.
+ */
+SEC("tp_btf/sched_exit_tp")
+int BPF_PROG(kprof_offcpu_exit, bool is_switch)
+{
+	struct offcpu_pending *pending;
+	struct kprof_stack_key key;
+	struct task_struct *task;
+	__u32 zero = 0;
+	__u64 delta;
+
+	pending = bpf_map_lookup_elem(&offcpu_pending, &zero);
+	if (!pending || !pending->task)
+		return 0;
+	task = bpf_get_current_task_btf();
+	delta = pending->delta_ns;
+	if (pending->task != (__u64)task) {
+		/* Never seen: nothing else schedules in between. Counted, not silent. */
+		pending->task = 0;
+		stack_count_lost(KPROF_STACK_LOST_SWITCH_IN);
+		return 0;
+	}
+	pending->task = 0;
+	key.kern_stack_id = stack_id_checked(bpf_get_stackid(ctx, &stacks, OFFCPU_SKIP_FRAMES));
+	key.user_stack_id =
+		task->mm ? stack_id_checked(bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK))
+			 : -EFAULT;
+	key.pid = task->tgid;
+	bpf_get_current_comm(key.comm, sizeof(key.comm));
+	stack_add(&key, delta);
+	return 0;
+}
+
 SEC("tp_btf/sched_switch")
 int BPF_PROG(kprof_offcpu_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
@@ -152,46 +195,6 @@ int BPF_PROG(kprof_offcpu_switch, bool preempt, struct task_struct *prev, struct
 	key.kern_stack_id = s->kern_stack_id;
 	key.user_stack_id = s->user_stack_id;
 	bpf_probe_read_kernel(key.comm, sizeof(key.comm), next->comm);
-	stack_add(&key, delta);
-	return 0;
-}
-
-/*
- * The end of __schedule(), in the task switched in (also at the first run
- * of a new task, which has no pending block). Its kernel stack below
- * __schedule() has not changed since it left the CPU: nothing runs on a
- * sleeping task's stack. Its user registers are in pt_regs, untouched while
- * it is in the kernel, and its user stack frames belong to calls that have
- * not returned. So these walks give the stacks a walk at switch-out gave,
- * and only blocks over the threshold pay for them.
- */
-SEC("tp_btf/sched_exit_tp")
-int BPF_PROG(kprof_offcpu_exit, bool is_switch)
-{
-	struct offcpu_pending *pending;
-	struct kprof_stack_key key;
-	struct task_struct *task;
-	__u32 zero = 0;
-	__u64 delta;
-
-	pending = bpf_map_lookup_elem(&offcpu_pending, &zero);
-	if (!pending || !pending->task)
-		return 0;
-	task = bpf_get_current_task_btf();
-	delta = pending->delta_ns;
-	if (pending->task != (__u64)task) {
-		/* Never seen: nothing else schedules in between. Counted, not silent. */
-		pending->task = 0;
-		stack_count_lost(KPROF_STACK_LOST_SWITCH_IN);
-		return 0;
-	}
-	pending->task = 0;
-	key.kern_stack_id = stack_id_checked(bpf_get_stackid(ctx, &stacks, OFFCPU_SKIP_FRAMES));
-	key.user_stack_id =
-		task->mm ? stack_id_checked(bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK))
-			 : -EFAULT;
-	key.pid = task->tgid;
-	bpf_get_current_comm(key.comm, sizeof(key.comm));
 	stack_add(&key, delta);
 	return 0;
 }

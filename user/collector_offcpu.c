@@ -63,29 +63,40 @@ static int offcpu_start(const struct kprof_config *cfg, void **state, struct bpf
 	return 0;
 }
 
-/* Blocks under --min-block: not in the flame graph, but not silent either. */
-static int offcpu_collect_short(struct offcpu_bpf *skel, struct model *m)
+/* Blocks under --min-block, summed over CPUs: count and ns. */
+static int offcpu_read_short(struct offcpu_bpf *skel, uint64_t sum[KPROF_OFFCPU_SHORT_FIELDS])
 {
 	int fd = bpf_map__fd(skel->maps.offcpu_short), ncpus = kprof_ncpus();
 	__u64 *vals = calloc(ncpus, sizeof(*vals));
-	double sum[KPROF_OFFCPU_SHORT_FIELDS] = {0};
 
 	if (!vals)
 		return -ENOMEM;
 	for (__u32 k = 0; k < KPROF_OFFCPU_SHORT_FIELDS; k++) {
+		sum[k] = 0;
 		if (kprof_percpu_lookup(fd, &k, vals, sizeof(*vals)))
 			continue;
 		for (int cpu = 0; cpu < ncpus; cpu++)
-			sum[k] += (double)vals[cpu];
+			sum[k] += vals[cpu];
 	}
 	free(vals);
+	return 0;
+}
+
+/* Blocks under --min-block: not in the flame graph, but not silent either. */
+static int offcpu_collect_short(struct offcpu_bpf *skel, struct model *m)
+{
+	uint64_t sum[KPROF_OFFCPU_SHORT_FIELDS];
+	int ret = offcpu_read_short(skel, sum);
+
+	if (ret)
+		return ret;
 	if (!model_counter_add(m, NAME, "kprof_offcpu_short_blocks_total",
 			       "Off-CPU periods shorter than --min-block (no stack walked, not in "
 			       "the flame graph).",
-			       0, NULL, NULL, sum[KPROF_OFFCPU_SHORT_BLOCKS]) ||
+			       0, NULL, NULL, (double)sum[KPROF_OFFCPU_SHORT_BLOCKS]) ||
 	    !model_counter_add(m, NAME, "kprof_offcpu_short_blocks_seconds_total",
 			       "Time off CPU in periods shorter than --min-block.", 0, NULL, NULL,
-			       sum[KPROF_OFFCPU_SHORT_NS] / 1e9))
+			       (double)sum[KPROF_OFFCPU_SHORT_NS] / 1e9))
 		return -ENOMEM;
 	return 0;
 }
@@ -113,6 +124,13 @@ static int offcpu_collect_stacks(void *state, struct stack_profile *p)
 			      p);
 	if (!ret)
 		ret = stack_maps_lost(bpf_map__fd(skel->maps.stack_lost), &p->lost);
+	if (!ret) {
+		uint64_t sum[KPROF_OFFCPU_SHORT_FIELDS];
+
+		ret = offcpu_read_short(skel, sum);
+		p->below_count = sum[KPROF_OFFCPU_SHORT_BLOCKS];
+		p->below_ns = sum[KPROF_OFFCPU_SHORT_NS];
+	}
 	return ret;
 }
 
