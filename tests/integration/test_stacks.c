@@ -204,6 +204,26 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Lets the helper go and waits until it is done: the wall time it took, in s. */
+static double run_to_done(struct child *w)
+{
+	double t0 = now_s();
+
+	go(w);
+	wait_done(w);
+	return now_s() - t0;
+}
+
+/* The helper that sleeps BLOCKS x BLOCK_MS under main -> waiter -> block_here. */
+static void spawn_blocker(struct child *w)
+{
+	char n[16], ms[16];
+
+	snprintf(n, sizeof(n), "%d", BLOCKS);
+	snprintf(ms, sizeof(ms), "%d", BLOCK_MS);
+	spawn(w, "block", n, ms);
+}
+
 static void test_offcpu_weight_of_known_sleeps(void **state)
 {
 	static const char *const chain[] = {"main", "waiter", "block_here"};
@@ -212,20 +232,14 @@ static void test_offcpu_weight_of_known_sleeps(void **state)
 	struct collector c;
 	struct child w;
 	uint64_t count = 0, weight = 0, want = (uint64_t)BLOCKS * BLOCK_MS * 1000000ULL;
-	char n[16], ms[16];
-	double t0, wall;
+	double wall;
 	int ret;
 
 	(void)state;
 	REQUIRE_BPF();
-	snprintf(n, sizeof(n), "%d", BLOCKS);
-	snprintf(ms, sizeof(ms), "%d", BLOCK_MS);
-	spawn(&w, "block", n, ms);
+	spawn_blocker(&w);
 	start(&c, "offcpu", w.pid);
-	t0 = now_s();
-	go(&w);
-	wait_done(&w);
-	wall = now_s() - t0;
+	wall = run_to_done(&w);
 	sym = symbolizer_new(NULL);
 	assert_non_null(sym);
 	p = stack_output_profile(&c, sym, wall, &ret);
@@ -330,16 +344,13 @@ static void test_offcpu_switch_in_walk_is_exact(void **state)
 	struct collector c_in, c_out;
 	struct symbolizer *sym;
 	struct child w;
-	char n[16], ms[16];
 	uint64_t under = 0;
-	double t0, wall;
+	double wall;
 	int ret;
 
 	(void)state;
 	REQUIRE_BPF();
-	snprintf(n, sizeof(n), "%d", BLOCKS);
-	snprintf(ms, sizeof(ms), "%d", BLOCK_MS);
-	spawn(&w, "block", n, ms);
+	spawn_blocker(&w);
 	start_offcpu(&c_in, w.pid, 0, false);
 	if (!walks_at_switch_in(&c_in)) {
 		collector_stop(&c_in);
@@ -349,10 +360,7 @@ static void test_offcpu_switch_in_walk_is_exact(void **state)
 	}
 	start_offcpu(&c_out, w.pid, 0, true);
 	assert_false(walks_at_switch_in(&c_out));
-	t0 = now_s();
-	go(&w);
-	wait_done(&w);
-	wall = now_s() - t0;
+	wall = run_to_done(&w);
 	sym = symbolizer_new(NULL);
 	assert_non_null(sym);
 	in = stack_output_profile(&c_in, sym, wall, &ret);
@@ -404,14 +412,11 @@ static void test_offcpu_short_blocks_counted(void **state)
 	struct series *blocks, *secs, *short_n, *short_s;
 	struct collector c;
 	struct child w;
-	char n[16], ms[16];
 
 	(void)state;
 	REQUIRE_BPF();
 	assert_non_null(m);
-	snprintf(n, sizeof(n), "%d", BLOCKS);
-	snprintf(ms, sizeof(ms), "%d", BLOCK_MS);
-	spawn(&w, "block", n, ms);
+	spawn_blocker(&w);
 	/* Above every 10 ms sleep: none of them may get a stack. */
 	start_offcpu(&c, w.pid, 1000000000ULL, false);
 	go(&w);
