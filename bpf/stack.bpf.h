@@ -39,6 +39,39 @@ struct {
 	__type(value, __u64);
 } stack_lost SEC(".maps");
 
+/*
+ * Samples added to stack_counts, per CPU: what the exporter's samples
+ * counter reads on every scrape (one lookup instead of a walk of up to
+ * KPROF_STACK_COUNT_ENTRIES keys; equal to the sum of the counts).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} stack_samples SEC(".maps");
+
+/*
+ * Keys inserted into stack_counts (never deleted), per CPU: its fill level
+ * without a walk. Named <hash>_size so that kprof_bpf_map_entries finds it
+ * (user/self_metrics.c).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} stack_counts_size SEC(".maps");
+
+static __always_inline void stack_percpu_inc(void *map)
+{
+	__u32 zero = 0;
+	__u64 *v = bpf_map_lookup_elem(map, &zero);
+
+	if (v)
+		(*v)++;
+}
+
 static __always_inline void stack_count_lost(__u32 reason)
 {
 	__u64 *v = bpf_map_lookup_elem(&stack_lost, &reason);
@@ -67,8 +100,11 @@ static __always_inline void stack_add(const struct kprof_stack_key *key, __u64 w
 
 	v = bpf_map_lookup_elem(&stack_counts, key);
 	if (!v) {
-		if (!bpf_map_update_elem(&stack_counts, key, &init, BPF_NOEXIST))
+		if (!bpf_map_update_elem(&stack_counts, key, &init, BPF_NOEXIST)) {
+			stack_percpu_inc(&stack_counts_size);
+			stack_percpu_inc(&stack_samples);
 			return;
+		}
 		/* Another CPU inserted the same key first, or the hash is full. */
 		v = bpf_map_lookup_elem(&stack_counts, key);
 		if (!v) {
@@ -77,6 +113,7 @@ static __always_inline void stack_add(const struct kprof_stack_key *key, __u64 w
 		}
 	}
 	__sync_fetch_and_add(&v->count, 1);
+	stack_percpu_inc(&stack_samples);
 	if (weight_ns)
 		__sync_fetch_and_add(&v->weight_ns, weight_ns);
 }

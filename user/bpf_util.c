@@ -103,6 +103,23 @@ int kprof_percpu_lookup(int fd, const void *key, void *values, size_t value_size
 	return bpf_map_lookup_elem(fd, key, values) ? -errno : 0;
 }
 
+int kprof_percpu_sum(int fd, __u32 key, uint64_t *total)
+{
+	int ncpus = kprof_ncpus(), ret = 0;
+	__u64 small[64], *vals = ncpus <= 64 ? small : calloc(ncpus, sizeof(*vals));
+
+	*total = 0;
+	if (!vals)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(fd, &key, vals))
+		ret = -errno;
+	for (int cpu = 0; !ret && cpu < ncpus; cpu++)
+		*total += vals[cpu];
+	if (vals != small)
+		free(vals);
+	return ret;
+}
+
 int kprof_filter_fill(int map_fd, const struct kprof_config *cfg)
 {
 	int ret = cgroup_filter_take_error();

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <unistd.h>
 #include "collector.h"
 #include "cgroup_filter.h"
@@ -25,6 +26,8 @@ int kprof_ncpus(void);
 
 /* Reads a per-CPU map element: ncpus values of value_size bytes each. */
 int kprof_percpu_lookup(int fd, const void *key, void *values, size_t value_size);
+/* Sum over CPUs of a per-CPU array's __u64 at index key: 0 or -errno. */
+int kprof_percpu_sum(int fd, __u32 key, uint64_t *total);
 
 /*
  * Reads entries 0..n-1 of an array map (per-CPU or not) into values, which

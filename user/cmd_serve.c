@@ -100,6 +100,7 @@ int cmd_serve(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	pthread_mutex_init(&s.collect_lock, NULL);
+	scrape_share_init(&s.scrapes);
 	if (!serve_start_collectors(&s, &cfg))
 		klog(KLOG_ERROR,
 		     "no collector is attached; serving kprof_collector_up 0 and "
@@ -143,6 +144,7 @@ int cmd_serve(int argc, char **argv)
 	if (s.bpf_stats_fd >= 0)
 		close(s.bpf_stats_fd);
 	pthread_mutex_destroy(&s.collect_lock);
+	scrape_share_destroy(&s.scrapes);
 	http_security_free(sec);
 	klog(KLOG_INFO, "stopped", NULL);
 	return 0;

@@ -136,7 +136,7 @@ static int cpu_collect(void *state, struct model *m)
 {
 	struct cpu_state *st = state;
 
-	return stack_maps_collect(m, NAME, bpf_map__fd(st->skel->maps.stack_counts),
+	return stack_maps_collect(m, NAME, bpf_map__fd(st->skel->maps.stack_samples),
 				  bpf_map__fd(st->skel->maps.stack_lost), "kprof_cpu_samples_total",
 				  "On-CPU stack samples taken (all CPUs, --frequency per CPU).");
 }

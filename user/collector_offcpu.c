@@ -107,7 +107,7 @@ static int offcpu_collect(void *state, struct model *m)
 	int ret;
 
 	ret = stack_maps_collect(
-		m, NAME, bpf_map__fd(skel->maps.stack_counts), bpf_map__fd(skel->maps.stack_lost),
+		m, NAME, bpf_map__fd(skel->maps.stack_samples), bpf_map__fd(skel->maps.stack_lost),
 		"kprof_offcpu_blocks_total",
 		"Off-CPU periods of at least --min-block counted with their stack.");
 	return ret ? ret : offcpu_collect_short(skel, m);

@@ -54,6 +54,8 @@ struct kprof_config {
 	const char *cgroups[KPROF_MAX_CGROUPS];
 	int ncgroups;
 	int cgroup_max_series;
+	/* --cgroup.grace; 0 means the default (CGROUP_SERIES_GRACE_DEFAULT_NS). */
+	uint64_t cgroup_grace_ns;
 
 	/* --capabilities.keep: kept after start-up instead of the default. */
 	bool has_caps_keep;

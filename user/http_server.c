@@ -137,12 +137,21 @@ static int listen_on(const char *addr, int *bound_port, struct kprof_error *err)
 	return fd;
 }
 
+static void drop_body(struct http_response *r)
+{
+	if (r->release)
+		r->release(r->release_ctx);
+	else
+		free(r->body);
+	r->body = NULL;
+}
+
 static enum MHD_Result queue(struct MHD_Connection *c, struct http_response *r, bool gzip)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
-	if (gzip && r->compressible) {
+	if (gzip && r->compressible && !r->gzipped && !r->release) {
 		void *z;
 		size_t zlen;
 
@@ -150,20 +159,23 @@ static enum MHD_Result queue(struct MHD_Connection *c, struct http_response *r, 
 			free(r->body);
 			r->body = z;
 			r->len = zlen;
-		} else {
-			gzip = false;
+			r->gzipped = true;
 		}
 	}
-	resp = MHD_create_response_from_buffer(r->len, r->body, MHD_RESPMEM_MUST_FREE);
+	if (r->release)
+		resp = MHD_create_response_from_buffer_with_free_callback_cls(
+			r->len, r->body, r->release, r->release_ctx);
+	else
+		resp = MHD_create_response_from_buffer(r->len, r->body, MHD_RESPMEM_MUST_FREE);
 	if (!resp) {
-		free(r->body);
+		drop_body(r);
 		return MHD_NO;
 	}
 	r->body = NULL;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
 	if (r->compressible)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
-	if (gzip && r->compressible)
+	if (r->gzipped)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
 	if (r->allow)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);

@@ -25,10 +25,14 @@ struct http_request {
 struct http_response {
 	unsigned int status;
 	const char *content_type;
-	char *body; /* malloc'ed; the server frees it */
+	char *body; /* malloc'ed; the server frees it (unless release is set) */
 	size_t len;
 	bool compressible; /* gzip when the client allows it */
+	bool gzipped;	   /* body is gzip already (the handler saw Accept-Encoding) */
 	const char *allow; /* Allow header (405) or NULL */
+	/* Set: body is shared, not freed; release(release_ctx) once it is sent. */
+	void (*release)(void *release_ctx);
+	void *release_ctx;
 };
 
 typedef void (*http_handler_fn)(void *ctx, const struct http_request *req,

@@ -13,6 +13,7 @@
 #include <sys/utsname.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "bpf_util.h"
 #include "serve.h"
 
 #define SELF "kprof"
@@ -95,7 +96,7 @@ static int program_stats(struct model *m, const char *collector, struct bpf_obje
 }
 
 /* Entries in a hash map: bounded by max_entries, so is the loop. */
-static long count_entries(const struct bpf_map *map)
+static long walk_entries(const struct bpf_map *map)
 {
 	__u32 key_size = bpf_map__key_size(map), max = bpf_map__max_entries(map);
 	int fd = bpf_map__fd(map);
@@ -113,6 +114,25 @@ static long count_entries(const struct bpf_map *map)
 	}
 	free(key);
 	return n;
+}
+
+/*
+ * Entries in a hash map. A hash that can hold thousands of keys counts its
+ * inserts in a per-CPU array named <hash>_size (bpf/stack.bpf.h): a walk
+ * costs one syscall per key, 10-30 ms for 16,384 keys, on every scrape.
+ */
+static long count_entries(struct bpf_object *obj, const struct bpf_map *map)
+{
+	char size_name[BPF_OBJ_NAME_LEN + 8];
+	const struct bpf_map *size;
+	uint64_t n;
+
+	snprintf(size_name, sizeof(size_name), "%s_size", bpf_map__name(map));
+	size = bpf_object__find_map_by_name(obj, size_name);
+	if (size && bpf_map__type(size) == BPF_MAP_TYPE_PERCPU_ARRAY &&
+	    !kprof_percpu_sum(bpf_map__fd(size), 0, &n))
+		return (long)n;
+	return walk_entries(map);
 }
 
 /* Fill levels of the maps that can fill up: hashes. Arrays are full by design. */
@@ -133,7 +153,7 @@ static int map_fill(struct model *m, const char *collector, struct bpf_object *o
 			continue;
 		if (!bpf_map__autocreate(map)) /* a map for other kernels: not created */
 			continue;
-		n = count_entries(map);
+		n = count_entries(obj, map);
 		if (n < 0)
 			return (int)n;
 		ret |= gauge(m, "kprof_bpf_map_entries",

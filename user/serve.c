@@ -143,26 +143,17 @@ static void text(struct http_response *r, unsigned int status, const char *body)
 	r->len = r->body ? strlen(r->body) : 0;
 }
 
-static void metrics(struct serve *s, const struct http_request *req, struct http_response *r)
+/* Collects and renders; the scrape_render_fn of the shared scrapes. */
+static int render(void *ctx, enum prom_format fmt, char **text, size_t *len)
 {
-	enum prom_format fmt = http_negotiate_format(req->accept);
+	struct serve *s = ctx;
 	double t0 = mono_s();
 	struct model *m = serve_collect(s);
-	FILE *out;
+	int ret;
 
-	r->body = NULL;
-	r->len = 0;
 	if (!m)
-		return;
-	out = open_memstream(&r->body, &r->len);
-	if (!out) {
-		model_free(m);
-		return;
-	}
-	if (prom_write(m, &s->cfg->prom, fmt, out) | fclose(out)) {
-		free(r->body);
-		r->body = NULL;
-	}
+		return -ENOMEM;
+	ret = prom_render(m, &s->cfg->prom, fmt, text, len);
 	model_free(m);
 	if (klog_enabled(KLOG_DEBUG)) {
 		char ms[32];
@@ -171,6 +162,36 @@ static void metrics(struct serve *s, const struct http_request *req, struct http
 		klog(KLOG_DEBUG, "scrape", "format",
 		     fmt == PROM_OPENMETRICS_1_0 ? "openmetrics" : "text", "render_ms", ms, NULL);
 	}
+	return ret;
+}
+
+static void release_exposition(void *e)
+{
+	exposition_put(e);
+}
+
+static void metrics(struct serve *s, const struct http_request *req, struct http_response *r)
+{
+	enum prom_format fmt = http_negotiate_format(req->accept);
+	struct exposition *e;
+	const void *gz;
+	int err;
+
+	r->body = NULL;
+	r->len = 0;
+	e = scrape_share_get(&s->scrapes, fmt, render, s, &err);
+	if (!e)
+		return; /* out of memory: the connection is closed */
+	/* The riders of one collection share its text and its gzip. */
+	if (http_accepts_gzip(req->accept_encoding) && !exposition_gzip(e, &gz, &r->len)) {
+		r->body = (char *)gz;
+		r->gzipped = true;
+	} else {
+		r->body = e->text;
+		r->len = e->len;
+	}
+	r->release = release_exposition;
+	r->release_ctx = e;
 	r->status = 200;
 	r->compressible = true;
 	r->content_type = fmt == PROM_OPENMETRICS_1_0 ? PROM_CONTENT_TYPE_OPENMETRICS

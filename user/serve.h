@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include "cli_serve.h"
 #include "http_server.h"
+#include "serve_scrape.h"
 #include "session.h"
 
 /* A collector serve tried to start, and why it is not running if it is not. */
@@ -27,6 +28,8 @@ struct serve {
 	 * and sending, which take longer, run in parallel.
 	 */
 	pthread_mutex_t collect_lock;
+	/* Concurrent /metrics requests share one collection (serve_scrape.h). */
+	struct scrape_share scrapes;
 	int bpf_stats_fd; /* held while serving: the kernel's BPF run-time stats */
 };
 

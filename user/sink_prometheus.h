@@ -52,6 +52,13 @@ void prom_options_default(struct prom_options *o);
 int prom_options_set(struct prom_options *o, double min_s, double max_s, int resolution,
 		     struct kprof_error *err);
 
+/*
+ * The model as exposition text in one malloc'd, NUL-terminated buffer
+ * (*len excludes the NUL); 0 or -ENOMEM.
+ */
+int prom_render(const struct model *m, const struct prom_options *o, enum prom_format fmt,
+		char **text, size_t *len);
+
 /* Writes the model; 0, -ENOMEM or -EIO. */
 int prom_write(const struct model *m, const struct prom_options *o, enum prom_format fmt,
 	       FILE *out);

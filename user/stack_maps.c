@@ -78,23 +78,18 @@ int stack_maps_lost(int lost_fd, uint64_t *total)
 	return 0;
 }
 
-int stack_maps_collect(struct model *m, const char *collector, int counts_fd, int lost_fd,
+int stack_maps_collect(struct model *m, const char *collector, int samples_fd, int lost_fd,
 		       const char *samples_name, const char *samples_help)
 {
-	struct kprof_stack_key key, next, *prev = NULL;
-	double total = 0;
+	uint64_t total = 0;
 	int ret;
 
-	while (!bpf_map_get_next_key(counts_fd, prev, &next)) {
-		struct kprof_stack_value v;
-
-		key = next;
-		prev = &key;
-		if (!bpf_map_lookup_elem(counts_fd, &key, &v))
-			total += (double)v.count;
-	}
-	if (!model_counter_add(m, collector, samples_name, samples_help, 0, NULL, NULL, total))
+	/* The per-CPU sum kept by stack_add(), not a walk of the counts hash. */
+	ret = kprof_percpu_sum(samples_fd, 0, &total);
+	if (ret)
+		return ret;
+	if (!model_counter_add(m, collector, samples_name, samples_help, 0, NULL, NULL,
+			       (double)total))
 		return -ENOMEM;
-	ret = kprof_collect_lost(m, collector, lost_fd, lost_reasons, KPROF_STACK_LOST_REASONS);
-	return ret;
+	return kprof_collect_lost(m, collector, lost_fd, lost_reasons, KPROF_STACK_LOST_REASONS);
 }

@@ -18,9 +18,10 @@ int stack_maps_lost(int lost_fd, uint64_t *total);
 
 /*
  * The collector's counters for reports and the exporter: lost events by
- * reason, and the samples (or blocks) counted.
+ * reason, and the samples (or blocks) counted, from the per-CPU
+ * stack_samples array (equal to the sum of the counts in the hash).
  */
-int stack_maps_collect(struct model *m, const char *collector, int counts_fd, int lost_fd,
+int stack_maps_collect(struct model *m, const char *collector, int samples_fd, int lost_fd,
 		       const char *samples_name, const char *samples_help);
 
 #endif /* KPROF_STACK_MAPS_H */

@@ -11,7 +11,10 @@
 #include <sys/resource.h>
 #include <time.h>
 #include <sys/types.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include "kprof_test.h"
+#include "kprof/stack.h"
 #include "model_stack.h"
 #include "stack_output.h"
 #include "stack_sink.h"
@@ -467,6 +470,76 @@ static void test_lost_counters_reported(void **state)
 	}
 }
 
+/* Sum of the counts and number of keys in the counts hash, by a walk. */
+static void walk_counts(struct collector *c, uint64_t *count, uint64_t *keys)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(c->obj, "stack_counts");
+	struct kprof_stack_key key, next, *prev = NULL;
+	int fd;
+
+	assert_non_null(map);
+	fd = bpf_map__fd(map);
+	*count = *keys = 0;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		struct kprof_stack_value v;
+
+		key = next;
+		prev = &key;
+		assert_int_equal(bpf_map_lookup_elem(fd, &key, &v), 0);
+		*count += v.count;
+		(*keys)++;
+	}
+}
+
+/*
+ * The samples counter and the map fill level come from per-CPU totals that
+ * the BPF side keeps (no walk per scrape): they equal what a walk of the
+ * counts hash finds, exactly.
+ */
+static void test_totals_equal_walk(void **state)
+{
+	static const char *const names[] = {"cpu", "offcpu"};
+	static const char *const counters[] = {"kprof_cpu_samples_total",
+					       "kprof_offcpu_blocks_total"};
+
+	(void)state;
+	REQUIRE_BPF();
+	for (int i = 0; i < 2; i++) {
+		struct model *m = model_new();
+		struct bpf_map *size;
+		struct collector c;
+		struct child w;
+		struct series *s;
+		uint64_t count, keys, entries;
+
+		assert_non_null(m);
+		if (i == 0)
+			spawn(&w, "burn", "0.5", "2");
+		else
+			spawn(&w, "block", "50", "2");
+		start(&c, names[i], w.pid);
+		go(&w);
+		wait_done(&w);
+		/* The helper now waits in read(): nothing changes the maps. */
+		assert_int_equal(collector_collect(&c, m), 0);
+		walk_counts(&c, &count, &keys);
+		size = bpf_object__find_map_by_name(c.obj, "stack_counts_size");
+		assert_non_null(size);
+		assert_int_equal(kprof_percpu_sum(bpf_map__fd(size), 0, &entries), 0);
+		s = find_series(m, counters[i], NULL);
+		assert_non_null(s);
+		print_message("%s: %.0f counted, walk: %llu in %llu keys, %llu keys counted\n",
+			      names[i], s->value, (unsigned long long)count,
+			      (unsigned long long)keys, (unsigned long long)entries);
+		assert_true(count > (i == 0 ? 50 : 49));
+		assert_int_equal((uint64_t)s->value, count);
+		assert_int_equal(entries, keys);
+		collector_stop(&c);
+		reap(&w);
+		model_free(m);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -475,6 +548,7 @@ int main(void)
 		cmocka_unit_test(test_offcpu_switch_in_walk_is_exact),
 		cmocka_unit_test(test_offcpu_short_blocks_counted),
 		cmocka_unit_test(test_lost_counters_reported),
+		cmocka_unit_test(test_totals_equal_walk),
 	};
 	bpf_util_set_verbose(getenv("KPROF_TEST_VERBOSE") != NULL);
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -237,6 +237,7 @@ static void test_routes_without_collectors(void **state)
 	s.cfg = &cfg;
 	s.bpf_stats_fd = -1;
 	pthread_mutex_init(&s.collect_lock, NULL);
+	scrape_share_init(&s.scrapes);
 	s.attempts[0].desc = collector_find("syscall");
 	snprintf(s.attempts[0].why, sizeof(s.attempts[0].why), "this kernel has no tracepoint x");
 	s.nattempts = 1;
@@ -257,14 +258,16 @@ static void test_routes_without_collectors(void **state)
 	assert_non_null(strstr(r.body, "\nprocess_resident_memory_bytes "));
 	assert_non_null(strstr(r.body, "\nprocess_open_fds "));
 	assert_non_null(strstr(r.body, "\nkprof_build_info{version="));
-	free(r.body);
+	/* A shared exposition: released, not freed. */
+	assert_non_null(r.release);
+	r.release(r.release_ctx);
 
 	req.accept = "application/openmetrics-text; version=1.0.0";
 	memset(&r, 0, sizeof(r));
 	serve_handle(&s, &req, &r);
 	assert_string_equal(r.content_type, PROM_CONTENT_TYPE_OPENMETRICS);
 	assert_non_null(strstr(r.body, "\n# TYPE process_cpu_seconds counter\n"));
-	free(r.body);
+	r.release(r.release_ctx);
 
 	req.path = "/";
 	memset(&r, 0, sizeof(r));
@@ -287,6 +290,7 @@ static void test_routes_without_collectors(void **state)
 	assert_string_equal(r.allow, "GET, HEAD");
 	free(r.body);
 	pthread_mutex_destroy(&s.collect_lock);
+	scrape_share_destroy(&s.scrapes);
 }
 
 int main(void)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Prometheus exposition: exact bytes, cumulative buckets, escaping, promtool. */
 #include <errno.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -199,6 +200,53 @@ static void test_format_double(void **state)
 	assert_string_equal(buf, "NaN");
 }
 
+/* The definition prom_format_double implements faster: the shortest %g that reads back. */
+static void reference_double(double v, char *buf, size_t len)
+{
+	if (v == floor(v) && fabs(v) < 9007199254740992.0) {
+		snprintf(buf, len, "%.0f", v);
+		return;
+	}
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(buf, len, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			return;
+	}
+}
+
+static void test_format_double_matches_definition(void **state)
+{
+	static const double fixed[] = {
+		0.0,  -0.0,  0.3,    0.1 + 0.2, 1e-9, 123.456, 2e15 + 0.5, 9007199254740992.0,
+		1e16, 1e300, 5e-324, 1e-310,	-7.25};
+	char got[40], want[40];
+	unsigned long long x = 88172645463325252ULL;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+		prom_format_double(fixed[i], got, sizeof(got));
+		reference_double(fixed[i], want, sizeof(want));
+		assert_string_equal(got, want);
+	}
+	/* Random bit patterns (xorshift): every exponent, subnormals included. */
+	for (int i = 0; i < 200000; i++) {
+		double v;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		memcpy(&v, &x, sizeof(v));
+		if (isnan(v) || isinf(v))
+			continue;
+		/* Half of them integers or short decimals, as counts and sums are. */
+		if (i % 4 == 1)
+			v = (double)(x >> 20);
+		else if (i % 4 == 2)
+			v = (double)(x % 1000000) / 1e3;
+		prom_format_double(v, got, sizeof(got));
+		reference_double(v, want, sizeof(want));
+		assert_string_equal(got, want);
+	}
+}
+
 /*
  * promtool 2.42 parses only the text format: an OpenMetrics counter family
  * `# HELP x` with sample `x_total` reads to it as a sample without help, so
@@ -281,6 +329,7 @@ int main(void)
 		cmocka_unit_test(test_openmetrics_format),
 		cmocka_unit_test(test_resolution_and_range),
 		cmocka_unit_test(test_format_double),
+		cmocka_unit_test(test_format_double_matches_definition),
 		cmocka_unit_test(test_promtool),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
