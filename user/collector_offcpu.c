@@ -66,20 +66,11 @@ static int offcpu_start(const struct kprof_config *cfg, void **state, struct bpf
 /* Blocks under --min-block, summed over CPUs: count and ns. */
 static int offcpu_read_short(struct offcpu_bpf *skel, uint64_t sum[KPROF_OFFCPU_SHORT_FIELDS])
 {
-	int fd = bpf_map__fd(skel->maps.offcpu_short), ncpus = kprof_ncpus();
-	__u64 *vals = calloc(ncpus, sizeof(*vals));
+	int fd = bpf_map__fd(skel->maps.offcpu_short), ret = 0;
 
-	if (!vals)
-		return -ENOMEM;
-	for (__u32 k = 0; k < KPROF_OFFCPU_SHORT_FIELDS; k++) {
-		sum[k] = 0;
-		if (kprof_percpu_lookup(fd, &k, vals, sizeof(*vals)))
-			continue;
-		for (int cpu = 0; cpu < ncpus; cpu++)
-			sum[k] += vals[cpu];
-	}
-	free(vals);
-	return 0;
+	for (__u32 k = 0; k < KPROF_OFFCPU_SHORT_FIELDS && !ret; k++)
+		ret = kprof_percpu_sum(fd, k, &sum[k]);
+	return ret;
 }
 
 /* Blocks under --min-block: not in the flame graph, but not silent either. */
