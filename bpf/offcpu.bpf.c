@@ -156,6 +156,13 @@ int BPF_PROG(kprof_offcpu_switch, bool preempt, struct task_struct *prev, struct
 	if (prev->pid && kprof_task_selected(prev)) {
 		s = bpf_task_storage_get(&offcpu_start, prev, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 		if (s) {
+			/*
+			 * Still set: the task came back without its storage
+			 * found at that switch-in, and that block is lost.
+			 * Seen on 6.18 under load, both ways (docs).
+			 */
+			if (s->ts)
+				stack_count_lost(KPROF_STACK_LOST_UNFINISHED);
 			s->ts = now;
 			if (walk_at_switch_out) {
 				s->kern_stack_id = stack_id_checked(

@@ -34,6 +34,7 @@ enum kprof_stack_lost {
 	KPROF_STACK_LOST_COUNTS_FULL, /* counts hash full: sample not counted */
 	KPROF_STACK_LOST_STORAGE,     /* offcpu: no task storage for the start time */
 	KPROF_STACK_LOST_SWITCH_IN,   /* offcpu: the block's switch-in was not seen */
+	KPROF_STACK_LOST_UNFINISHED,  /* offcpu: left the CPU with the last block still open */
 	KPROF_STACK_LOST_REASONS,
 };
 
