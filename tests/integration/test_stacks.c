@@ -456,6 +456,20 @@ static uint64_t blocks_under_kernel_chain(const struct stack_profile *p, const c
 	return blocks;
 }
 
+/* At least min blocks of the switch-in profile under the kernel chain; frees b. */
+static void both_ways_expect_chain(struct both_ways *b, const char *const *chain, int n,
+				   uint64_t min, const char *what)
+{
+	uint64_t under = blocks_under_kernel_chain(b->pin, chain, n);
+
+	print_message("offcpu %s: %llu blocks walked at switch-in, as many at switch-out; %llu "
+		      "under %s/.../%s\n",
+		      what, (unsigned long long)stack_profile_total_count(b->pin),
+		      (unsigned long long)under, chain[0], chain[n - 1]);
+	assert_true(under >= min);
+	both_ways_free(b);
+}
+
 /*
  * The sleeper: the same stacks both ways, and the frames a cross-task walk
  * (bpf_get_task_stack) would drop, do_nanosleep and schedule, are there.
@@ -465,7 +479,6 @@ static void test_offcpu_switch_in_walk_is_exact(void **state)
 	static const char *const kchain[] = {"hrtimer_nanosleep", "do_nanosleep", "schedule"};
 	struct both_ways b;
 	struct child w;
-	uint64_t under;
 	double wall;
 
 	(void)state;
@@ -480,13 +493,7 @@ static void test_offcpu_switch_in_walk_is_exact(void **state)
 	wait_sleeping(w.pid);
 	both_ways_compare(&b, wall);
 	reap(&w);
-	under = blocks_under_kernel_chain(b.pin, kchain, 3);
-	print_message("offcpu: %llu blocks walked at switch-in, as many at switch-out; %llu "
-		      "under hrtimer_nanosleep/do_nanosleep/schedule\n",
-		      (unsigned long long)stack_profile_total_count(b.pin),
-		      (unsigned long long)under);
-	assert_true(under >= BLOCKS);
-	both_ways_free(&b);
+	both_ways_expect_chain(&b, kchain, 3, BLOCKS, "sleeper");
 }
 
 #define PINGPONG_ROUNDS 5000
@@ -528,7 +535,6 @@ static void test_offcpu_switch_in_exact_on_pipe(void **state)
 	struct both_ways b;
 	pid_t pids[2];
 	cpu_set_t one;
-	uint64_t in_read;
 	char buf[2];
 	double t0;
 
@@ -568,13 +574,7 @@ static void test_offcpu_switch_in_exact_on_pipe(void **state)
 	close(go[1]);
 	waitpid(pids[0], NULL, 0);
 	waitpid(pids[1], NULL, 0);
-	in_read = blocks_under_kernel_chain(b.pin, kchain, 2);
-	print_message("offcpu pipe ping-pong: %llu blocks walked at switch-in, as many at "
-		      "switch-out, %llu of them under vfs_read/schedule\n",
-		      (unsigned long long)stack_profile_total_count(b.pin),
-		      (unsigned long long)in_read);
-	assert_true(in_read >= PINGPONG_ROUNDS);
-	both_ways_free(&b);
+	both_ways_expect_chain(&b, kchain, 2, PINGPONG_ROUNDS, "pipe ping-pong");
 }
 
 /* Blocks under --min-block: no stack, but counted with their time. */
