@@ -67,9 +67,13 @@ struct {
 	__type(value, struct kprof_tcp_stats);
 } tcp_stats SEC(".maps");
 
-/* Port -> slot with --tcp-by (65536 entries), else 1 entry never used. */
+/*
+ * Port -> slot with --tcp-by (65536 entries), else 1 entry never used.
+ * Mmapable: userspace reads it as memory, not 65536 lookups per scrape.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, __u32);

@@ -8,9 +8,10 @@
  *
  * - entries of evicted cgroups are collected during the walk and deleted
  *   after it (a delete during bpf_map_get_next_key would restart the walk);
- * - entries of cgroups summed under a shared label ("other", "gone") are
- *   carried into a userspace accumulator before they are deleted, and the
- *   accumulator is emitted on every read, so those counters never go down.
+ * - entries of cgroups summed under a shared label ("other", "gone", or a
+ *   path that a cgroup made again under it has too) are carried into a
+ *   userspace accumulator before they are deleted, and the accumulator is
+ *   emitted on every read, so those counters never go down.
  *
  * Use (the syscall collector, user/collector_syscall_cgroup.c):
  *

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "bpf_util.h"
@@ -17,6 +19,9 @@ struct tcp_collector {
 	struct tcp_bpf *skel;
 	enum kprof_tcp_by by;
 	__u32 nslots; /* entries of tcp_stats */
+	/* tcp_port_slot mmap()ed, with --tcp-by: array elements are 8-byte aligned. */
+	const __u64 *port_slot;
+	size_t port_slot_len; /* bytes mapped */
 };
 
 static enum kprof_tcp_by by_of(const struct kprof_config *cfg)
@@ -60,6 +65,34 @@ static int tcp_configure(struct tcp_collector *c, const struct kprof_config *cfg
 	return 0;
 }
 
+/* The port -> slot array as read-only memory: 512 KiB read without a syscall. */
+static int map_port_slots(struct tcp_collector *c, struct kprof_error *err)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	void *p;
+
+	c->port_slot_len = (KPROF_TCP_PORTS * sizeof(__u64) + page - 1) / page * page;
+	p = mmap(NULL, c->port_slot_len, PROT_READ, MAP_SHARED,
+		 bpf_map__fd(c->skel->maps.tcp_port_slot), 0);
+	if (p == MAP_FAILED) {
+		int ret = -errno;
+
+		snprintf(err->msg, sizeof(err->msg),
+			 "could not map the tcp collector's port table into memory (%s)",
+			 strerror(-ret));
+		return ret;
+	}
+	c->port_slot = p;
+	return 0;
+}
+
+static void unmap_port_slots(struct tcp_collector *c)
+{
+	if (c->port_slot)
+		munmap((void *)c->port_slot, c->port_slot_len);
+	c->port_slot = NULL;
+}
+
 static int tcp_start(const struct kprof_config *cfg, void **state, struct bpf_object **obj,
 		     struct kprof_error *err)
 {
@@ -80,12 +113,15 @@ static int tcp_start(const struct kprof_config *cfg, void **state, struct bpf_ob
 	if (ret)
 		goto out_destroy;
 	ret = kprof_skel_load_attach(NAME, c->skel->skeleton, cfg, true, err);
+	if (!ret && c->by != KPROF_TCP_BY_NONE)
+		ret = map_port_slots(c, err);
 	if (ret)
 		goto out_destroy;
 	*state = c;
 	*obj = c->skel->obj;
 	return 0;
 out_destroy:
+	unmap_port_slots(c);
 	tcp_bpf__destroy(c->skel);
 out_free:
 	free(c);
@@ -93,26 +129,28 @@ out_free:
 }
 
 /* Slot -> port name ("other" for slot 0), from the port -> slot array. */
-static int read_port_names(struct tcp_collector *c, char (*names)[8])
+static void read_port_names(struct tcp_collector *c, char (*names)[8], __u32 used)
 {
-	__u32 *slots;
-	int ret;
-
-	for (__u32 i = 0; i < c->nslots; i++)
+	for (__u32 i = 0; i < used; i++)
 		names[i][0] = 0;
 	snprintf(names[0], sizeof(names[0]), "other");
-	if (c->by == KPROF_TCP_BY_NONE)
-		return 0;
-	slots = calloc(KPROF_TCP_PORTS, sizeof(*slots));
-	if (!slots)
-		return -ENOMEM;
-	ret = kprof_array_read(bpf_map__fd(c->skel->maps.tcp_port_slot), KPROF_TCP_PORTS, slots,
-			       sizeof(*slots), false);
-	for (__u32 port = 0; !ret && port < KPROF_TCP_PORTS; port++)
-		if (slots[port] > 0 && slots[port] < c->nslots)
-			snprintf(names[slots[port]], sizeof(names[0]), "%u", port);
-	free(slots);
-	return ret;
+	if (!c->port_slot)
+		return;
+	for (__u32 port = 0; port < KPROF_TCP_PORTS; port++) {
+		/* The BPF side writes it at any time: read each entry once. */
+		__u32 slot = __atomic_load_n((const __u32 *)&c->port_slot[port], __ATOMIC_RELAXED);
+
+		if (slot > 0 && slot < used)
+			snprintf(names[slot], sizeof(names[0]), "%u", port);
+	}
+}
+
+/* Slots handed out so far, "other" included: the entries of tcp_stats worth reading. */
+static __u32 slots_used(struct tcp_collector *c)
+{
+	__u32 next = __atomic_load_n(&c->skel->bss->next_slot, __ATOMIC_RELAXED);
+
+	return next < c->nslots - 1 ? next + 1 : c->nslots;
 }
 
 enum { F_CONNECT, F_RTT, F_DURATION, F_RETRANS, F_RESETS, F_NFAMILIES };
@@ -200,6 +238,7 @@ static int collect_stats(struct tcp_collector *c, struct model *m)
 	struct kprof_tcp_stats *all, sum;
 	struct family *f[F_NFAMILIES];
 	char(*names)[8];
+	__u32 used;
 
 	/*
 	 * model_family() may move the families made before it (the model grows
@@ -210,17 +249,16 @@ static int collect_stats(struct tcp_collector *c, struct model *m)
 		ret = make_families(c, m, f);
 	if (ret)
 		return ret;
-	names = calloc(c->nslots, sizeof(*names));
-	all = calloc((size_t)ncpus * c->nslots, sizeof(*all));
+	used = slots_used(c);
+	names = calloc(used, sizeof(*names));
+	all = calloc((size_t)ncpus * used, sizeof(*all));
 	if (!names || !all) {
 		ret = -ENOMEM;
 		goto out_free;
 	}
-	ret = read_port_names(c, names);
-	if (!ret)
-		ret = kprof_array_read(bpf_map__fd(c->skel->maps.tcp_stats), c->nslots, all,
-				       sizeof(*all), true);
-	for (__u32 slot = 0; !ret && slot < c->nslots; slot++) {
+	read_port_names(c, names, used);
+	ret = kprof_array_read(bpf_map__fd(c->skel->maps.tcp_stats), used, all, sizeof(*all), true);
+	for (__u32 slot = 0; !ret && slot < used; slot++) {
 		const struct kprof_tcp_stats *vals = all + (size_t)slot * ncpus;
 
 		if (slot && !names[slot][0])
@@ -312,6 +350,7 @@ static void tcp_stop(void *state)
 
 	if (!c)
 		return;
+	unmap_port_slots(c);
 	tcp_bpf__destroy(c->skel);
 	free(c);
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,6 +108,12 @@ void serve_pprof(struct serve *s, const struct http_request *req, struct http_re
 	}
 	ret = take(&c, seconds, r);
 	collector_stop(&c);
+	/*
+	 * Symbolizing took megabytes (ELF tables, caches) now freed, but in
+	 * the one malloc arena serve uses (cmd_serve.c) freed chunks between
+	 * live ones stay resident until trimmed: give them back now.
+	 */
+	malloc_trim(0);
 	pthread_mutex_unlock(lock);
 	if (ret) {
 		klog(KLOG_WARN, "pprof: profile failed", "collector", name, "error", strerror(-ret),

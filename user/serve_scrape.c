@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <stdlib.h>
+#include <time.h>
 #include "gzip.h"
 #include "serve_scrape.h"
 
@@ -19,6 +20,16 @@ void scrape_share_init(struct scrape_share *sh)
 	sh->busy = false;
 	sh->pending[0] = sh->pending[1] = NULL;
 	sh->collections = 0;
+	sh->finished = 0;
+	sh->finished_at = 0;
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 void scrape_share_destroy(struct scrape_share *sh)
@@ -90,6 +101,8 @@ static void collect_for(struct scrape_share *sh, struct scrape_rider *riders, en
 		r->done = true;
 	}
 	sh->busy = false;
+	sh->finished++;
+	sh->finished_at = mono_s();
 	pthread_cond_broadcast(&sh->done);
 	pthread_mutex_unlock(&sh->lock);
 }
@@ -121,4 +134,17 @@ struct exposition *scrape_share_get(struct scrape_share *sh, enum prom_format fm
 	pthread_mutex_unlock(&sh->lock);
 	*err = me.err;
 	return me.result;
+}
+
+bool scrape_share_went_quiet(struct scrape_share *sh, double quiet_s, unsigned long *seen)
+{
+	bool quiet;
+
+	pthread_mutex_lock(&sh->lock);
+	quiet = sh->finished != *seen && !sh->busy && !sh->pending[0] && !sh->pending[1] &&
+		mono_s() - sh->finished_at >= quiet_s;
+	if (quiet)
+		*seen = sh->finished;
+	pthread_mutex_unlock(&sh->lock);
+	return quiet;
 }

@@ -36,6 +36,8 @@ struct scrape_share {
 	/* Scrapes waiting for a collection that begins after they arrived, per format. */
 	struct scrape_rider *pending[2];
 	unsigned long collections; /* started so far */
+	unsigned long finished;	   /* finished so far */
+	double finished_at;	   /* CLOCK_MONOTONIC seconds, of the last one */
 };
 
 /* Collects and renders one exposition: 0, or -errno. */
@@ -51,6 +53,12 @@ void scrape_share_destroy(struct scrape_share *sh);
  */
 struct exposition *scrape_share_get(struct scrape_share *sh, enum prom_format fmt,
 				    scrape_render_fn fn, void *ctx, int *err);
+
+/*
+ * Whether collections finished since *seen (then updated) and none has run
+ * for quiet_s seconds: the moment to give memory back between scrapes.
+ */
+bool scrape_share_went_quiet(struct scrape_share *sh, double quiet_s, unsigned long *seen);
 
 /* The gzip of e's text, made on first use; 0 or -errno. Valid while e is held. */
 int exposition_gzip(struct exposition *e, const void **data, size_t *len);

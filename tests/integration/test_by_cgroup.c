@@ -244,9 +244,9 @@ static int kernel_entries_of(struct collector *c, uint64_t id)
 
 /*
  * --cgroup.grace 2s: a removed cgroup keeps its series (and its path label)
- * during the grace, counted from the last read its counts grew; the first
- * read after it has no series of that cgroup, and its kernel entries are
- * gone. Reads 1.5 s after the growth read keep it, reads 2 s after drop it.
+ * during the grace, counted from the last read its counts grew; its kernel
+ * entries go at the first read 1 s after (drained: the series then comes
+ * from userspace); the first read 2 s after has no series of that cgroup.
  */
 static void test_removed_cgroup_goes_after_grace(void **state)
 {
@@ -268,11 +268,20 @@ static void test_removed_cgroup_goes_after_grace(void **state)
 	assert_int_equal(getppids_of(m, cg[4]), NA);
 	model_free(m);
 	remove_cgroup(cg[4]);
-	sleep_until(t0 + 1.5);
+	sleep_until(t0 + 0.5);
+	m = collect(&c);
+	assert_int_equal(getppids_of(m, cg[4]), NA);
+	assert_true(kernel_entries_of(&c, id) > 0);
+	model_free(m);
+	sleep_until(t1 + 1.05);
+	m = collect(&c); /* idle 1 s and gone: drained, the series from userspace */
+	assert_int_equal(getppids_of(m, cg[4]), NA);
+	assert_int_equal(kernel_entries_of(&c, id), 0);
+	model_free(m);
+	sleep_until(t0 + 1.9);
 	m = collect(&c);
 	assert_int_equal(getppids_of(m, cg[4]), NA);
 	assert_int_equal(getppids_of(m, "gone"), -1);
-	assert_true(kernel_entries_of(&c, id) > 0);
 	model_free(m);
 	sleep_until(t1 + 2.05);
 	m = collect(&c);
@@ -339,6 +348,53 @@ static void test_other_never_decreases_and_slot_reused(void **state)
 	model_free(m);
 }
 
+/*
+ * A cgroup removed and made again under the same path (a restarted
+ * service): a new id, the same labels, so one series for both. When the
+ * old id is evicted its counts stay in the series (carried), so it never
+ * goes down; the series goes when the new one goes too.
+ */
+static void test_cgroup_made_again_keeps_counts(void **state)
+{
+	struct kprof_config cfg;
+	struct collector c;
+	struct model *m;
+	uint64_t old_id;
+	double t1, t2;
+
+	(void)state;
+	REQUIRE_CGROUPS();
+	make_cgroup(cg[3]);
+	start(&c, &cfg, 100, GRACE);
+	old_id = cgroup_id_of(mount, cg[3]);
+	run_in(cg[3], NA);
+	m = collect(&c);
+	t1 = now_s();
+	assert_int_equal(getppids_of(m, cg[3]), NA);
+	model_free(m);
+	remove_cgroup(cg[3]);
+	assert_int_equal(make_cgroup(cg[3]), 0);
+	assert_true(cgroup_id_of(mount, cg[3]) != old_id);
+	run_in(cg[3], NB);
+	m = collect(&c);
+	t2 = now_s();
+	assert_int_equal(getppids_of(m, cg[3]), NA + NB);
+	model_free(m);
+	sleep_until(t1 + 2.05);
+	m = collect(&c); /* the old id is evicted in this read */
+	assert_int_equal(getppids_of(m, cg[3]), NA + NB);
+	assert_int_equal(getppids_of(m, "gone"), -1);
+	assert_int_equal(kernel_entries_of(&c, old_id), 0);
+	model_free(m);
+	remove_cgroup(cg[3]);
+	sleep_until(t2 + 2.05);
+	m = collect(&c);
+	collector_stop(&c);
+	assert_int_equal(getppids_of(m, cg[3]), -1);
+	assert_int_equal(getppids_of(m, "gone"), -1);
+	model_free(m);
+}
+
 /* --by cgroup is accepted; a collector without the breakdown says so on start. */
 static void test_unsupported_collector_says_so(void **state)
 {
@@ -378,6 +434,7 @@ int main(void)
 		cmocka_unit_test(test_vanished_cgroup_is_gone),
 		cmocka_unit_test(test_removed_cgroup_goes_after_grace),
 		cmocka_unit_test(test_other_never_decreases_and_slot_reused),
+		cmocka_unit_test(test_cgroup_made_again_keeps_counts),
 		cmocka_unit_test(test_unsupported_collector_says_so),
 	};
 
