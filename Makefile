@@ -136,7 +136,7 @@ integration: check-build
 # Benchmark (not part of `make test`): kprof next to Debian's libbpf-tools.
 # BENCH_QUICK=1 for a short development run; see docs/bench.md.
 BENCH_BINS := $(patsubst tools/bench/%.c,$(OUTPUT)/bench/%,$(wildcard tools/bench/*.c))
-BENCH_PACKAGES := libbpf-tools linux-perf
+BENCH_PACKAGES := libbpf-tools linux-perf bpftrace
 
 $(OUTPUT)/bench:
 	$(Q)mkdir -p $@

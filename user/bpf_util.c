@@ -106,7 +106,7 @@ int kprof_percpu_lookup(int fd, const void *key, void *values, size_t value_size
 int kprof_percpu_sum(int fd, __u32 key, uint64_t *total)
 {
 	int ncpus = kprof_ncpus(), ret = 0;
-	/* Zeroed: valgrind counts only value_size bytes, not ncpus of them, as written. */
+	/* Zeroed: valgrind does not know that the lookup fills it. */
 	__u64 small[64] = {0}, *vals = ncpus <= 64 ? small : calloc(ncpus, sizeof(*vals));
 
 	*total = 0;

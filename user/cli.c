@@ -7,6 +7,7 @@
 #include <string.h>
 #include "caps.h"
 #include "cgroup_filter.h"
+#include "cgroup_series.h"
 #include "cli.h"
 #include "parse.h"
 #include <linux/types.h>
@@ -22,8 +23,9 @@ void config_defaults(struct kprof_config *cfg)
 	cfg->tcp_max_ports = 32;
 	cfg->tcp_rtt_interval_ns = 10ULL * 1000000ULL;
 	cfg->frequency_hz = KPROF_RECORD_FREQUENCY_HZ;
-	cfg->min_block_ns = 1000ULL;
+	cfg->min_block_ns = KPROF_MIN_BLOCK_NS;
 	cfg->cgroup_max_series = 100;
+	cfg->cgroup_grace_ns = CGROUP_SERIES_GRACE_DEFAULT_NS;
 }
 
 void cli_record_usage(FILE *out)
@@ -48,7 +50,9 @@ void cli_record_usage(FILE *out)
 		"                           there: folded stacks, SVG and pprof (default: none)\n"
 		"  -F, --frequency HZ       cpu collector: samples per second per CPU (default "
 		"99)\n"
-		"      --min-block DURATION offcpu collector: ignore blocks shorter (default 1us)\n"
+		"      --min-block DURATION offcpu collector: stacks of blocks at least this "
+		"long;\n"
+		"                           shorter ones are only counted (default 50us)\n"
 		"      --tcp-by lport|rport tcp collector: break down by local or remote port\n"
 		"      --tcp-max-ports N    distinct ports kept with --tcp-by; the rest are\n"
 		"                           counted as port=\"other\" (1 to 256, default 32)\n"
@@ -60,6 +64,8 @@ void cli_record_usage(FILE *out)
 		"                           (repeatable, up to %d)\n"
 		"      --cgroup.max-series N  distinct cgroups kept per family with --by cgroup;\n"
 		"                           the rest become cgroup=\"other\" (default 100)\n"
+		"      --cgroup.grace DURATION  series of a removed cgroup are dropped once it\n"
+		"                           made no event for this long (default 5m, at least 1s)\n"
 		"      --capabilities.keep LIST\n"
 		"                           capabilities kept once attached (default: none, or\n"
 		"                           CAP_SYS_PTRACE,CAP_DAC_READ_SEARCH,CAP_SYSLOG with\n"
@@ -193,6 +199,14 @@ int cli_collector_option(int opt, const char *arg, struct kprof_config *cfg,
 			return fail(err, "bad --cgroup.max-series '%s': expected 1 to 100000", arg);
 		cfg->cgroup_max_series = (int)n;
 		return 0;
+	case OPT_CGROUP_GRACE:
+		if (parse_duration(arg, &cfg->cgroup_grace_ns) ||
+		    cfg->cgroup_grace_ns < CGROUP_SERIES_GRACE_MIN_NS)
+			return fail(err,
+				    "bad --cgroup.grace '%s': expected a duration of 1s or more, "
+				    "e.g. 30s or 5m",
+				    arg);
+		return 0;
 	}
 	return fail(err, "internal error: unknown collector option for '%s'", arg);
 }
@@ -272,7 +286,7 @@ enum cli_result cli_parse_record(int argc, char **argv, struct kprof_config *cfg
 			cfg->has_caps_keep = true;
 			break;
 		case 'F':
-		case OPT_MIN_BLOCK ... OPT_CGROUP_MAX_SERIES:
+		case OPT_MIN_BLOCK ... OPT_CGROUP_GRACE:
 			if (cli_collector_option(c, optarg, cfg, err))
 				return CLI_ERROR;
 			break;

@@ -46,7 +46,8 @@ enum {
 	OPT_TCP_RTT_INTERVAL,
 	OPT_BY,
 	OPT_CGROUP,
-	OPT_CGROUP_MAX_SERIES,	    /* last collector option */
+	OPT_CGROUP_MAX_SERIES,
+	OPT_CGROUP_GRACE,	    /* last collector option */
 	OPT_COMMAND_SPECIFIC = 512, /* a command's own long options start here */
 };
 
@@ -58,14 +59,14 @@ enum {
 		{"tcp-rtt-interval", required_argument, NULL, OPT_TCP_RTT_INTERVAL},               \
 		{"by", required_argument, NULL, OPT_BY},                                           \
 		{"cgroup", required_argument, NULL, OPT_CGROUP},                                   \
+		{"cgroup.max-series", required_argument, NULL, OPT_CGROUP_MAX_SERIES},             \
 	{                                                                                          \
-		"cgroup.max-series", required_argument, NULL, OPT_CGROUP_MAX_SERIES                \
+		"cgroup.grace", required_argument, NULL, OPT_CGROUP_GRACE                          \
 	}
 /* Returns 0, or CLI_ERROR with err filled. */
 int cli_collector_option(int opt, const char *arg, struct kprof_config *cfg,
 			 struct kprof_error *err);
 /* Whether getopt's return value is one of KPROF_COLLECTOR_OPTIONS. */
-#define CLI_IS_COLLECTOR_OPTION(c)                                                                 \
-	((c) == 'F' || ((c) >= OPT_MIN_BLOCK && (c) <= OPT_CGROUP_MAX_SERIES))
+#define CLI_IS_COLLECTOR_OPTION(c) ((c) == 'F' || ((c) >= OPT_MIN_BLOCK && (c) <= OPT_CGROUP_GRACE))
 
 #endif /* KPROF_CLI_H */

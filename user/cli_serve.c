@@ -73,7 +73,7 @@ void cli_serve_usage(FILE *out)
 		"                           `kprof record --help`\n"
 		"  -F, --frequency HZ, --min-block DURATION, --tcp-by lport|rport,\n"
 		"      --tcp-max-ports N, --tcp-rtt-interval DURATION, --by cgroup,\n"
-		"      --cgroup PATH, --cgroup.max-series N\n"
+		"      --cgroup PATH, --cgroup.max-series N, --cgroup.grace DURATION\n"
 		"                           collector options, as for `kprof record --help`\n"
 		"  -v, --verbose            show libbpf's and the verifier's messages\n"
 		"  -h, --help               this text\n",
@@ -215,7 +215,7 @@ enum cli_result cli_parse_serve(int argc, char **argv, struct serve_config *c,
 			c->kcfg.verbose = true;
 			break;
 		case 'F':
-		case OPT_MIN_BLOCK ... OPT_CGROUP_MAX_SERIES:
+		case OPT_MIN_BLOCK ... OPT_CGROUP_GRACE:
 			if (cli_collector_option(opt, optarg, &c->kcfg, err))
 				return CLI_ERROR;
 			break;

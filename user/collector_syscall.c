@@ -19,6 +19,7 @@ struct syscall_state {
 	struct syscall_bpf *skel;
 	/* --by cgroup only (NULL otherwise). */
 	struct cgroup_series *cgroups;
+	struct cgroup_map *cg_map;
 	/*
 	 * Slot -> name, read again only when slots were handed out since: a
 	 * slot keeps its syscall for the collector's life. Slots below named
@@ -49,6 +50,7 @@ static void syscall_stop(void *state)
 	if (!st)
 		return;
 	syscall_bpf__destroy(st->skel);
+	cgroup_map_free(st->cg_map);
 	cgroup_series_free(st->cgroups);
 	free(st);
 }
@@ -66,6 +68,8 @@ static int by_cgroup_setup(const struct kprof_config *cfg, struct syscall_state 
 					: "out of memory");
 		return ret;
 	}
+	cgroup_series_set_grace(st->cgroups, cfg->cgroup_grace_ns ? cfg->cgroup_grace_ns
+								  : CGROUP_SERIES_GRACE_DEFAULT_NS);
 	st->skel->rodata->by_cgroup = true;
 	ret = bpf_map__set_max_entries(st->skel->maps.syscall_cg_stats, cg_entries());
 	if (ret)
@@ -98,6 +102,13 @@ static int syscall_start(const struct kprof_config *cfg, void **state, struct bp
 	ret = kprof_skel_load_attach(NAME, st->skel->skeleton, cfg, true, err);
 	if (ret)
 		goto out_destroy;
+	if (st->cgroups) {
+		st->cg_map = syscall_cgroup_map(st->skel, &ret);
+		if (!st->cg_map) {
+			kprof_explain_bpf_error(NAME, "read the cgroup map's info", ret, err);
+			goto out_destroy;
+		}
+	}
 	*state = st;
 	*obj = st->skel->obj;
 	return 0;
@@ -254,7 +265,7 @@ static int syscall_collect(void *state, struct model *m)
 	struct syscall_bpf *skel = st->skel;
 	int ret;
 
-	ret = st->cgroups ? syscall_collect_by_cgroup(skel, st->cgroups, m)
+	ret = st->cgroups ? syscall_collect_by_cgroup(skel, st->cgroups, st->cg_map, m)
 			  : collect_latency(st, m);
 	if (!ret)
 		ret = collect_errors(skel, m);

@@ -3,6 +3,7 @@
 #ifndef KPROF_COLLECTOR_SYSCALL_H
 #define KPROF_COLLECTOR_SYSCALL_H
 
+#include "cgroup_map.h"
 #include "cgroup_series.h"
 #include "model.h"
 #include "kprof/syscall.h"
@@ -13,11 +14,15 @@ struct syscall_bpf;
 int syscall_slot_names(struct syscall_bpf *skel, const char *names[KPROF_SYSCALL_SLOTS],
 		       char (*unknown)[24]);
 
+/* After load: the reader of the (cgroup, slot) hash. NULL with -errno in *err. */
+struct cgroup_map *syscall_cgroup_map(struct syscall_bpf *skel, int *err);
+
 /*
  * kprof_syscall_latency_seconds{syscall,cgroup,container_id,pod_uid} from
- * the (cgroup, slot) hash, the per-slot array's events (the kernel map was
- * full) under cgroup="other", and kprof_cgroup_series_dropped_total.
+ * the (cgroup, slot) hash (cm), the per-slot array's events (the kernel map
+ * was full) under cgroup="other", and kprof_cgroup_series_dropped_total.
  */
-int syscall_collect_by_cgroup(struct syscall_bpf *skel, struct cgroup_series *cs, struct model *m);
+int syscall_collect_by_cgroup(struct syscall_bpf *skel, struct cgroup_series *cs,
+			      struct cgroup_map *cm, struct model *m);
 
 #endif /* KPROF_COLLECTOR_SYSCALL_H */

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * The syscall collector with --by cgroup: reads the (cgroup id, slot) hash
- * the BPF side fills instead of the per-slot array, and labels each series
- * with the cgroup's path, container and pod (cgroup_series.c, which also
- * applies the --cgroup.max-series cap).
+ * the BPF side fills instead of the per-slot array (with cgroup_map.c, which
+ * also deletes the entries of cgroups gone for the grace period), and labels
+ * each series with the cgroup's path, container and pod (cgroup_series.c,
+ * which also applies the --cgroup.max-series cap).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -43,36 +44,48 @@ static int add(struct family *f, const char *syscall, const struct cgroup_labels
 	return 0;
 }
 
-/* The hash, one entry per (cgroup, syscall); *dropped gets the events over the cap. */
-static int add_cgroups(struct syscall_bpf *skel, struct cgroup_series *cs, struct family *f,
-		       const char *const *names, __u64 *dropped)
+/* cgroup_map callbacks for the (cgroup id, slot) hash. */
+struct read_ctx {
+	struct family *f;
+	const char *const *names;
+};
+
+static __u64 cg_count(const void *vals, int n)
 {
-	int fd = bpf_map__fd(skel->maps.syscall_cg_stats), ncpus = kprof_ncpus(), ret = 0;
-	__u32 max = bpf_map__max_entries(skel->maps.syscall_cg_stats), seen = 0;
-	struct kprof_syscall_cg_key key, next, *prev = NULL;
-	struct kprof_syscall_stats *vals = calloc(ncpus, sizeof(*vals));
-	struct cgroup_labels l;
+	return total(vals, n);
+}
 
-	if (!vals)
-		return -ENOMEM;
-	/* Entries are never deleted, so the walk sees each once; bounded anyway. */
-	while (!ret && seen++ < max && !bpf_map_get_next_key(fd, prev, &next)) {
-		__u64 count;
+static void cg_fold(void *acc, const void *vals, int n)
+{
+	struct kprof_syscall_stats *a = acc;
+	const struct kprof_syscall_stats *v = vals;
 
-		key = next;
-		prev = &key;
-		if (key.slot >= KPROF_SYSCALL_SLOTS || !names[key.slot] ||
-		    bpf_map_lookup_elem(fd, &key, vals))
-			continue; /* a slot newer than the names: next read */
-		count = total(vals, ncpus);
-		if (!count)
-			continue;
-		if (!cgroup_series_labels(cs, key.cgroup_id, &l))
-			*dropped += count;
-		ret = add(f, names[key.slot], &l, vals, ncpus);
+	for (int i = 0; i < n; i++) {
+		hist_merge(&a->hist, &v[i].hist);
+		a->errors += v[i].errors;
 	}
-	free(vals);
-	return ret;
+}
+
+static int cg_emit(void *ctx, const void *key, const void *vals, int n,
+		   const struct cgroup_labels *l)
+{
+	const struct kprof_syscall_cg_key *k = key;
+	struct read_ctx *rc = ctx;
+
+	if (k->slot >= KPROF_SYSCALL_SLOTS || !rc->names[k->slot])
+		return 0; /* a slot newer than the names: next read */
+	return add(rc->f, rc->names[k->slot], l, vals, n);
+}
+
+static const struct cgroup_map_ops cg_ops = {
+	.count = cg_count,
+	.fold = cg_fold,
+	.emit = cg_emit,
+};
+
+struct cgroup_map *syscall_cgroup_map(struct syscall_bpf *skel, int *err)
+{
+	return cgroup_map_new(bpf_map__fd(skel->maps.syscall_cg_stats), &cg_ops, err);
 }
 
 /* The per-slot array: events that found the hash full, under cgroup="other". */
@@ -97,7 +110,8 @@ static int add_overflow(struct syscall_bpf *skel, struct family *f, const char *
 	return ret;
 }
 
-int syscall_collect_by_cgroup(struct syscall_bpf *skel, struct cgroup_series *cs, struct model *m)
+int syscall_collect_by_cgroup(struct syscall_bpf *skel, struct cgroup_series *cs,
+			      struct cgroup_map *cm, struct model *m)
 {
 	static const char *const family_l[] = {"family"};
 	static const char *const family_v[] = {FAMILY};
@@ -114,8 +128,13 @@ int syscall_collect_by_cgroup(struct syscall_bpf *skel, struct cgroup_series *cs
 		return -ENOMEM;
 	f->flags |= FAMILY_HAS_ERRORS;
 	ret = syscall_slot_names(skel, names, unknown);
-	if (!ret)
-		ret = add_cgroups(skel, cs, f, names, &dropped);
+	if (!ret) {
+		struct read_ctx rc = {.f = f, .names = names};
+
+		cgroup_series_read_begin(cs, cgroup_series_clock_ns());
+		ret = cgroup_map_read(cm, cs, &rc, &dropped);
+		cgroup_series_read_end(cs, !ret);
+	}
 	if (!ret)
 		ret = add_overflow(skel, f, names);
 	if (!ret &&

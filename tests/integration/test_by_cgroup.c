@@ -4,14 +4,22 @@
  * cgroup v2 mount, a workload in each with a known getppid count, and each
  * count exactly under its own cgroup label; over --cgroup.max-series the
  * count lands in cgroup="other"; a cgroup removed before the read is
- * "gone", not a crash. The collector is filtered (--cgroup) on the test's
- * parent cgroup so that the rest of the host does not take the series.
+ * "gone", not a crash; with --cgroup.grace 2s, a removed cgroup's series
+ * go exactly after the grace and its kernel entries are deleted, "other"
+ * never goes down, and a freed slot goes to a new cgroup. The collector is
+ * filtered (--cgroup) on the test's parent cgroup so that the rest of the
+ * host does not take the series.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/types.h>
+#include "kprof/hist.h"
+#include "kprof/syscall.h"
 #include "cgroup.h"
 #include "cli.h"
 #include "session.h"
@@ -22,8 +30,10 @@
 #define NB     70
 #define NC     25
 #define FAMILY "kprof_syscall_latency_seconds"
+#define NCG    8
+#define GRACE  2000000000ULL
 
-static char parent[64], cg[4][96]; /* relative to the mount: a, b, c, d */
+static char parent[64], cg[NCG][96]; /* relative to the mount: a to h */
 
 static int setup(void **state)
 {
@@ -35,7 +45,7 @@ static int setup(void **state)
 		mount[0] = 0; /* not root, or a read-only hierarchy: skip */
 		return 0;
 	}
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < NCG; i++) {
 		snprintf(cg[i], sizeof(cg[i]), "%s/%c", parent, 'a' + i);
 		if (make_cgroup(cg[i]))
 			mount[0] = 0;
@@ -51,7 +61,7 @@ static int teardown(void **state)
 		return 0;
 	if (!mount[0] && cgroup2_mount_point("/proc/self/mountinfo", mount, sizeof(mount)))
 		return 0;
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < NCG; i++)
 		if (cg[i][0])
 			remove_cgroup(cg[i]);
 	remove_cgroup(parent);
@@ -84,13 +94,15 @@ static void run_in(const char *rel, int n)
 	workload_wait(&w);
 }
 
-static void start(struct collector *c, struct kprof_config *cfg, int max_series)
+/* grace_ns 0: the default (5 minutes, so nothing is evicted during a test). */
+static void start(struct collector *c, struct kprof_config *cfg, int max_series, uint64_t grace_ns)
 {
 	struct kprof_error err;
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->by_cgroup = true;
 	cfg->cgroup_max_series = max_series;
+	cfg->cgroup_grace_ns = grace_ns;
 	cfg->cgroups[cfg->ncgroups++] = parent;
 	if (collector_start(c, collector_find("syscall"), cfg, &err))
 		fail_msg("%s", err.msg);
@@ -131,7 +143,7 @@ static void test_each_cgroup_under_its_label(void **state)
 
 	(void)state;
 	REQUIRE_CGROUPS();
-	start(&c, &cfg, 100);
+	start(&c, &cfg, 100, 0);
 	run_in(cg[0], NA);
 	run_in(cg[1], NB);
 	m = collect(&c);
@@ -156,7 +168,7 @@ static void test_over_max_series_is_other(void **state)
 
 	(void)state;
 	REQUIRE_CGROUPS();
-	start(&c, &cfg, 2);
+	start(&c, &cfg, 2, 0);
 	run_in(cg[0], NA);
 	run_in(cg[1], NB);
 	m = collect(&c);
@@ -184,12 +196,202 @@ static void test_vanished_cgroup_is_gone(void **state)
 
 	(void)state;
 	REQUIRE_CGROUPS();
-	start(&c, &cfg, 100);
+	start(&c, &cfg, 100, 0);
 	run_in(cg[3], NC);
 	remove_cgroup(cg[3]);
 	m = collect(&c);
 	collector_stop(&c);
 	assert_int_equal(getppids_of(m, "gone"), NC);
+	model_free(m);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void sleep_until(double t)
+{
+	double d = t - now_s();
+	struct timespec ts;
+
+	if (d <= 0)
+		return;
+	ts.tv_sec = (time_t)d;
+	ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
+	nanosleep(&ts, NULL);
+}
+
+/* Entries of the kernel's (cgroup, slot) hash that belong to cgroup id. */
+static int kernel_entries_of(struct collector *c, uint64_t id)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(c->obj, "syscall_cg_stats");
+	struct kprof_syscall_cg_key key, next, *prev = NULL;
+	int fd, n = 0;
+
+	assert_non_null(map);
+	fd = bpf_map__fd(map);
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		n += key.cgroup_id == id;
+	}
+	return n;
+}
+
+/*
+ * --cgroup.grace 2s: a removed cgroup keeps its series (and its path label)
+ * during the grace, counted from the last read its counts grew; its kernel
+ * entries go at the first read 1 s after (drained: the series then comes
+ * from userspace); the first read 2 s after has no series of that cgroup.
+ */
+static void test_removed_cgroup_goes_after_grace(void **state)
+{
+	struct kprof_config cfg;
+	struct collector c;
+	struct model *m;
+	double t0, t1;
+	uint64_t id;
+
+	(void)state;
+	REQUIRE_CGROUPS();
+	start(&c, &cfg, 100, GRACE);
+	id = cgroup_id_of(mount, cg[4]);
+	run_in(cg[4], NA);
+	run_in(cg[5], NB);
+	t0 = now_s();
+	m = collect(&c); /* e and f grew in this read */
+	t1 = now_s();
+	assert_int_equal(getppids_of(m, cg[4]), NA);
+	model_free(m);
+	remove_cgroup(cg[4]);
+	sleep_until(t0 + 0.5);
+	m = collect(&c);
+	assert_int_equal(getppids_of(m, cg[4]), NA);
+	assert_true(kernel_entries_of(&c, id) > 0);
+	model_free(m);
+	sleep_until(t1 + 1.05);
+	m = collect(&c); /* idle 1 s and gone: drained, the series from userspace */
+	assert_int_equal(getppids_of(m, cg[4]), NA);
+	assert_int_equal(kernel_entries_of(&c, id), 0);
+	model_free(m);
+	sleep_until(t0 + 1.9);
+	m = collect(&c);
+	assert_int_equal(getppids_of(m, cg[4]), NA);
+	assert_int_equal(getppids_of(m, "gone"), -1);
+	model_free(m);
+	sleep_until(t1 + 2.05);
+	m = collect(&c);
+	assert_int_equal(getppids_of(m, cg[4]), -1);
+	assert_int_equal(getppids_of(m, "gone"), -1);
+	assert_int_equal(getppids_of(m, "other"), -1);
+	assert_int_equal(kernel_entries_of(&c, id), 0);
+	/* f is idle as long, but exists: kept. */
+	assert_int_equal(getppids_of(m, cg[5]), NB);
+	model_free(m);
+	collector_stop(&c);
+}
+
+/*
+ * Cap 1, grace 2s. g takes the slot; h and a go to "other". h is removed: after the grace its
+ * kernel entries go, but "other" keeps its counts (and the dropped counter too). g is removed:
+ * after the grace its slot is free: the next new cgroup (c) gets a series
+ * of its own, while a, in "other" before and still there, stays in "other".
+ */
+static void test_other_never_decreases_and_slot_reused(void **state)
+{
+	struct kprof_config cfg;
+	struct collector c;
+	struct model *m;
+	double t;
+	uint64_t hid;
+
+	(void)state;
+	REQUIRE_CGROUPS();
+	make_cgroup(cg[0]);
+	make_cgroup(cg[2]);
+	make_cgroup(cg[6]);
+	make_cgroup(cg[7]);
+	start(&c, &cfg, 1, GRACE);
+	hid = cgroup_id_of(mount, cg[7]);
+	run_in(cg[6], NA); /* g: admitted */
+	m = collect(&c);
+	assert_int_equal(getppids_of(m, cg[6]), NA);
+	model_free(m);
+	run_in(cg[7], NB); /* h: other */
+	run_in(cg[0], NC); /* a: other too */
+	m = collect(&c);
+	assert_int_equal(getppids_of(m, "other"), NB + NC);
+	assert_true(dropped(m) >= NB + NC);
+	model_free(m);
+	remove_cgroup(cg[7]);
+	remove_cgroup(cg[6]);
+	t = now_s();
+	sleep_until(t + 2.1);
+	m = collect(&c); /* g and h evicted in this read */
+	assert_int_equal(getppids_of(m, cg[6]), -1);
+	assert_int_equal(getppids_of(m, "other"), NB + NC);
+	assert_true(dropped(m) >= NB + NC);
+	assert_int_equal(kernel_entries_of(&c, hid), 0);
+	model_free(m);
+	/* a, in "other" before, stays there; c, new, takes g's freed slot. */
+	run_in(cg[0], NA);
+	run_in(cg[2], NC);
+	m = collect(&c);
+	collector_stop(&c);
+	assert_int_equal(getppids_of(m, cg[0]), -1);
+	assert_int_equal(getppids_of(m, cg[2]), NC);
+	assert_int_equal(getppids_of(m, "other"), NB + NC + NA);
+	model_free(m);
+}
+
+/*
+ * A cgroup removed and made again under the same path (a restarted
+ * service): a new id, the same labels, so one series for both. When the
+ * old id is evicted its counts stay in the series (carried), so it never
+ * goes down; the series goes when the new one goes too.
+ */
+static void test_cgroup_made_again_keeps_counts(void **state)
+{
+	struct kprof_config cfg;
+	struct collector c;
+	struct model *m;
+	uint64_t old_id;
+	double t1, t2;
+
+	(void)state;
+	REQUIRE_CGROUPS();
+	make_cgroup(cg[3]);
+	start(&c, &cfg, 100, GRACE);
+	old_id = cgroup_id_of(mount, cg[3]);
+	run_in(cg[3], NA);
+	m = collect(&c);
+	t1 = now_s();
+	assert_int_equal(getppids_of(m, cg[3]), NA);
+	model_free(m);
+	remove_cgroup(cg[3]);
+	assert_int_equal(make_cgroup(cg[3]), 0);
+	assert_true(cgroup_id_of(mount, cg[3]) != old_id);
+	run_in(cg[3], NB);
+	m = collect(&c);
+	t2 = now_s();
+	assert_int_equal(getppids_of(m, cg[3]), NA + NB);
+	model_free(m);
+	sleep_until(t1 + 2.05);
+	m = collect(&c); /* the old id is evicted in this read */
+	assert_int_equal(getppids_of(m, cg[3]), NA + NB);
+	assert_int_equal(getppids_of(m, "gone"), -1);
+	assert_int_equal(kernel_entries_of(&c, old_id), 0);
+	model_free(m);
+	remove_cgroup(cg[3]);
+	sleep_until(t2 + 2.05);
+	m = collect(&c);
+	collector_stop(&c);
+	assert_int_equal(getppids_of(m, cg[3]), -1);
+	assert_int_equal(getppids_of(m, "gone"), -1);
 	model_free(m);
 }
 
@@ -230,6 +432,9 @@ int main(void)
 		cmocka_unit_test(test_each_cgroup_under_its_label),
 		cmocka_unit_test(test_over_max_series_is_other),
 		cmocka_unit_test(test_vanished_cgroup_is_gone),
+		cmocka_unit_test(test_removed_cgroup_goes_after_grace),
+		cmocka_unit_test(test_other_never_decreases_and_slot_reused),
+		cmocka_unit_test(test_cgroup_made_again_keeps_counts),
 		cmocka_unit_test(test_unsupported_collector_says_so),
 	};
 

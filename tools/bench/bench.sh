@@ -3,7 +3,8 @@
 # `make bench`: kprof's cost next to libbpf-tools on the same workloads, in
 # four sections (see docs/bench.md). Every section iterates over the
 # collectors `kprof list` reports as supported; what is missing is named in
-# the tables' notes. Writes bench/results-<date>.md and bench/latest.md.
+# the tables' notes. Writes bench/results-<date>.md, and bench/latest.md
+# when the run is complete (not BENCH_QUICK, no subset).
 #
 # Environment: BENCH_QUICK=1 (short runs, for development), BENCH_RUNS=N,
 # BENCH_SECTIONS="cost slowdown footprint scrape", BENCH_WORKLOADS="pipe syscall
@@ -70,7 +71,9 @@ if [[ -n ${BENCH_COLLECTORS:-} ]]; then
 fi
 for c in $KNOWN_COLLECTORS; do
 	if [[ " $COLLECTORS " != *" $c "* ]]; then
-		if all_collectors | grep -qx "$c"; then
+		if [[ -n ${BENCH_COLLECTORS:-} && " $BENCH_COLLECTORS " != *" $c "* ]]; then
+			why="not in BENCH_COLLECTORS"
+		elif all_collectors | grep -qx "$c"; then
 			why="\`kprof list\` says this kernel cannot run it"
 		else
 			why="not in this build of kprof yet"
@@ -110,6 +113,12 @@ mkdir -p "$OUT"
 result="$OUT/results-$(date -u +%Y%m%d-%H%M%S).md"
 python3 "$HERE/report.py" "$RAW" "$WORK/machine.md" >"$result" || exit 1
 cp "$RAW" "${result%.md}.tsv"
-cp "$result" "$OUT/latest.md"
 cat "$result"
-log "written: $result and $OUT/latest.md (compare two runs: tools/bench/compare.py A.tsv B.tsv)"
+# latest.md (which the README quotes) only from a complete run: a quick or
+# partial run must not replace the full tables.
+if [[ ${BENCH_QUICK:-0} != 1 && -z ${BENCH_SECTIONS:-} && -z ${BENCH_COLLECTORS:-} && -z ${BENCH_WORKLOADS:-} ]]; then
+	cp "$result" "$OUT/latest.md"
+	log "written: $result and $OUT/latest.md (compare two runs: tools/bench/compare.py A.tsv B.tsv)"
+else
+	log "written: $result (partial or quick run: $OUT/latest.md left as it was)"
+fi

@@ -4,12 +4,14 @@
 
 # kprof collector -> libbpf-tools equivalents (space-separated commands,
 # words joined by '+'). cpu: Debian's libbpf-tools has no `profile`; the
-# section says so and, for slowdown, uses `perf record` (not BPF) instead.
+# section says so and compares with bpftrace's `profile:hz:99` one-liner
+# that counts kernel+user stacks per process (the same work, BPF stats
+# apply), and, for slowdown, also with `perf record` (not BPF).
 declare -A EQUIV=(
 	[syscall]="syscount+-L"
 	[sched]="runqlat"
 	[offcpu]="offcputime"
-	[cpu]="profile"
+	[cpu]="profile bpftrace:profile"
 	[tcp]="tcplife tcpstates"
 )
 # A BPF program that does nothing, on the tracepoints a collector uses: the
@@ -60,8 +62,12 @@ all_collectors() {
 tool_cmd() {
 	case $1 in
 	kprof:all) echo "$KPROF record -d 24h" ;;
-	kprof:*) echo "$KPROF record -d 24h -c ${1#kprof:}" ;;
+	# kprof:COLLECTOR[+FLAG+VALUE...]; kprof=VARIANT:... runs $BIN/variants/kprof-VARIANT
+	kprof:*) echo "$KPROF record -d 24h -c $(echo "${1#kprof:}" | tr + ' ')" ;;
+	kprof=*) local v=${1#kprof=}
+		echo "$BIN/variants/kprof-${v%%:*} record -d 24h -c $(echo "${v#*:}" | tr + ' ')" ;;
 	perf-record) echo "perf record -F 99 -a -g -o $WORK/perf.data" ;;
+	bpftrace:profile) echo "bpftrace -q -e profile:hz:99{@[kstack,ustack,pid,comm]=count();}" ;;
 	empty:*) echo "$BIN/bpfwatch empty ${1#empty:}" ;;
 	*) echo "${1//+/ }" ;;
 	esac
@@ -69,7 +75,9 @@ tool_cmd() {
 tool_available() {
 	case $1 in
 	kprof:* | empty:*) return 0 ;;
+	kprof=*) local v=${1#kprof=}; [[ -x $BIN/variants/kprof-${v%%:*} ]] ;;
 	perf-record) command -v perf >/dev/null ;;
+	bpftrace:*) command -v bpftrace >/dev/null ;;
 	*) command -v "${1%%+*}" >/dev/null ;;
 	esac
 }
