@@ -3,8 +3,10 @@
  * --by cgroup in userspace: which cgroup ids of a collector get series of
  * their own (at most --cgroup.max-series, admitted in order of first sight),
  * the labels of an id (its cgroup v2 path, container_id, pod_uid), and the
- * grace period: an id idle for --cgroup.grace whose cgroup no longer exists
- * is evicted (its series go, its slot is free for a new cgroup).
+ * grace period: an id whose cgroup no longer exists is drained after 1 s
+ * idle (its kernel entries deleted, their counts carried in userspace, its
+ * series unchanged) and evicted after --cgroup.grace idle (its series go,
+ * its slot is free for a new cgroup).
  *
  * A collector reads its kernel maps between cgroup_series_read_begin() and
  * cgroup_series_read_end(), normally with cgroup_map_read() (cgroup_map.h),
@@ -73,9 +75,10 @@ void cgroup_series_set_labels(struct cgroup_labels *l, const char *cgroup);
 bool cgroup_series_path_in_use(const struct cgroup_series *cs, const char *path);
 
 /*
- * A read of the kernel maps at now_ns (CLOCK_MONOTONIC). Evictions are
- * decided here, from the previous reads: an id whose counts have not grown
- * for the grace period and whose cgroup no longer exists.
+ * A read of the kernel maps at now_ns (CLOCK_MONOTONIC). Drains and
+ * evictions are decided here, from the previous reads: an id whose cgroup
+ * no longer exists and whose counts have not grown for 1 s (drain) or for
+ * the grace period (evict).
  */
 void cgroup_series_read_begin(struct cgroup_series *cs, uint64_t now_ns);
 /* CLOCK_MONOTONIC in ns: the now_ns of a real read. */
@@ -85,9 +88,9 @@ enum cgroup_verdict {
 	CGROUP_OWN,	    /* emit under l, the cgroup's own series (its path or "gone") */
 	CGROUP_OTHER,	    /* emit under l ("other"); the events count as dropped */
 	CGROUP_EVICT,	    /* evicted: emit nothing, delete the kernel entry */
-	CGROUP_EVICT_CARRY, /* evicted, but l is shared ("gone", "other", or a path
-			       another id has now): carry the entry's counts under
-			       l before deleting it */
+	CGROUP_EVICT_CARRY, /* drained, or evicted while l is shared ("gone",
+			       "other", a path another id has now): carry the
+			       entry's counts under l, delete the entry */
 };
 
 /*
