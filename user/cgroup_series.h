@@ -72,7 +72,7 @@ void cgroup_series_set_labels(struct cgroup_labels *l, const char *cgroup);
  * Whether an admitted id not evicted in this read has this path: counts
  * carried under a path label (cgroup_map) are emitted while it is true.
  */
-bool cgroup_series_path_in_use(const struct cgroup_series *cs, const char *path);
+bool cgroup_series_path_in_use(struct cgroup_series *cs, const char *path);
 
 /*
  * A read of the kernel maps at now_ns (CLOCK_MONOTONIC). Drains and
