@@ -20,8 +20,9 @@
 #   GRACE=5s tools/cgroup_churn.sh       # --cgroup.grace 5s
 #   tools/cgroup_churn.sh                # the default grace (5m)
 # Environment: NCG (50), DURATION (60), LIFE (3 to 7 s, random per cgroup:
-# LIFE_MIN, LIFE_MAX), STEP (5), TAIL (30), MAX_SERIES (100), GRACE (unset:
-# default), PORT (random high port), KPROF (./kprof).
+# LIFE_MIN, LIFE_MAX), STEP (5: seconds between lines), SCRAPE (STEP:
+# seconds between scrapes, a divisor of STEP), TAIL (30), MAX_SERIES (100),
+# GRACE (unset: default), PORT (random high port), KPROF (./kprof).
 set -euo pipefail
 
 NCG=${NCG:-50}
@@ -29,6 +30,7 @@ DURATION=${DURATION:-60}
 LIFE_MIN=${LIFE_MIN:-3}
 LIFE_MAX=${LIFE_MAX:-7}
 STEP=${STEP:-5}
+SCRAPE=${SCRAPE:-$STEP}
 TAIL=${TAIL:-30}
 MAX_SERIES=${MAX_SERIES:-100}
 PORT=${PORT:-$((20000 + RANDOM % 20000))}
@@ -114,13 +116,17 @@ for i in $(seq "$NCG"); do
 done
 
 echo "# kprof serve -c syscall --by cgroup --cgroup $PARENT --cgroup.max-series $MAX_SERIES ${grace_flag[*]}"
-echo "# $NCG workers, cgroups living ${LIFE_MIN}-${LIFE_MAX} s, churn for ${DURATION} s, scrape every ${STEP} s"
+echo "# $NCG workers, cgroups living ${LIFE_MIN}-${LIFE_MAX} s, churn for ${DURATION} s, scrape every ${SCRAPE} s"
 printf '%5s %6s %7s %8s %5s %9s %8s %9s %8s\n' t_s alive series cgroups own other_ev map_ent map_full rss_kib
 t=0
 while [ "$t" -le $((DURATION + TAIL)) ]; do
 	sleep_until=$((START + t))
 	while [ "$(date +%s)" -lt "$sleep_until" ]; do sleep 0.2; done
 	metrics=$(curl -sf "http://127.0.0.1:$PORT/metrics") || die "scrape failed at t=$t"
+	if [ $((t % STEP)) -ne 0 ]; then
+		t=$((t + SCRAPE))
+		continue
+	fi
 	# series, distinct cgroup labels, own (not other/gone), events under other, map
 	# entries, events that found the map full
 	read -r series cgroups own other entries lost < <(awk -v fam="${FAMILY}_count{" '
@@ -139,7 +145,7 @@ while [ "$t" -le $((DURATION + TAIL)) ]; do
 	alive=$( (ls -d "$MOUNT$PARENT"/w*/ 2>/dev/null || true) | wc -l)
 	printf '%5d %6d %7d %8d %5d %9d %8s %9d %8d\n' "$t" "$alive" "$series" "$cgroups" "$own" \
 		"$other" "$entries" "$lost" "$rss"
-	t=$((t + STEP))
+	t=$((t + SCRAPE))
 done
 wait "${WORKERS[@]}" 2>/dev/null || true
 WORKERS=()
