@@ -91,9 +91,14 @@ curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null || die "kprof serve did not
 # One worker: cgroups one after another, each living LIFE_MIN..LIFE_MAX s.
 worker() {
 	local i=$1 end=$2 n=0 cg life
+	set +e # a failed step is counted, and the churn goes on
 	while [ "$(date +%s)" -lt "$end" ]; do
 		cg=$MOUNT$PARENT/w$i-$n
-		mkdir "$cg"
+		if ! mkdir "$cg"; then
+			echo "mkdir $cg" >>"$TMPD/failed-$i"
+			sleep 1
+			continue
+		fi
 		life=$((LIFE_MIN + RANDOM % (LIFE_MAX - LIFE_MIN + 1)))
 		(
 			echo "$BASHPID" >"$cg/cgroup.procs"
@@ -103,6 +108,7 @@ worker() {
 			done
 		)
 		for _ in $(seq 100); do rmdir "$cg" 2>/dev/null && break; sleep 0.05; done
+		[ -d "$cg" ] && echo "rmdir $cg" >>"$TMPD/failed-$i"
 		n=$((n + 1))
 	done
 	echo "$n" >"$TMPD/created-$i"
@@ -151,4 +157,6 @@ wait "${WORKERS[@]}" 2>/dev/null || true
 WORKERS=()
 created=$(cat "$TMPD"/created-* 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
 echo "# cgroups created and removed: $created"
+failed=$(cat "$TMPD"/failed-* 2>/dev/null | wc -l)
+[ "$failed" -eq 0 ] || echo "# failed steps: $failed ($(cat "$TMPD"/failed-* | head -3 | tr '\n' ' '))"
 kill -0 "$KPID" || die "kprof serve died"
