@@ -9,11 +9,12 @@
  * tracked id has at least one kernel entry until it is evicted, so the
  * kernel maps' sizes bound the table.
  *
- * A cgroup that no longer exists, idle for a second, is drained: its kernel
- * entries are deleted and their counts carried in userspace (cgroup_map),
- * where its series lives on until the grace ends; then it is evicted. So
- * the kernel map holds live cgroups (and those removed within about two
- * reads), whatever the grace.
+ * A cgroup that no longer exists is drained: its kernel entries are deleted
+ * and their counts carried in userspace (cgroup_map), where its series
+ * lives on until the grace ends; then it is evicted. So the kernel map
+ * holds live cgroups (and those removed since the last read), whatever the
+ * grace. An id with a known path is drained at the first read after its
+ * cgroup is removed; one without, once idle for a second.
  *
  * Why a second: an id without a known path is "gone" when the resolver does
  * not find it, and the resolver rescans at most once a second; an id idle
@@ -257,7 +258,11 @@ void cgroup_series_read_begin(struct cgroup_series *cs, uint64_t now_ns)
 		idle = now_ns - e->grew_ns;
 		e->seen = 0;
 		e->carry = false;
-		gone = idle >= CGROUP_SERIES_GRACE_MIN_NS && !exists(cs, e);
+		/*
+		 * A known path answers at once (a removed cgroup has no task left to
+		 * count); the resolver only for an id idle a second (see above).
+		 */
+		gone = (e->path || idle >= CGROUP_SERIES_GRACE_MIN_NS) && !exists(cs, e);
 		e->evict = gone && idle >= cs->grace_ns;
 		e->drain = gone && !e->evict;
 		/* Free at once: a cgroup first seen in this read may take the slot. */
