@@ -123,12 +123,16 @@ done
 
 echo "# kprof serve -c syscall --by cgroup --cgroup $PARENT --cgroup.max-series $MAX_SERIES ${grace_flag[*]}"
 echo "# $NCG workers, cgroups living ${LIFE_MIN}-${LIFE_MAX} s, churn for ${DURATION} s, scrape every ${SCRAPE} s"
-printf '%5s %6s %7s %8s %5s %9s %8s %9s %8s\n' t_s alive series cgroups own other_ev map_ent map_full rss_kib
+printf '%5s %6s %7s %8s %5s %9s %8s %9s %8s %9s\n' t_s alive series cgroups own other_ev map_ent \
+	map_full rss_kib scrape_ms
 t=0
 while [ "$t" -le $((DURATION + TAIL)) ]; do
 	sleep_until=$((START + t))
 	while [ "$(date +%s)" -lt "$sleep_until" ]; do sleep 0.2; done
+	t0=$(date +%s%N)
 	metrics=$(curl -sf "http://127.0.0.1:$PORT/metrics") || die "scrape failed at t=$t"
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	now=$(($(date +%s) - START)) # a slow scrape makes the loop late: print the real time
 	if [ $((t % STEP)) -ne 0 ]; then
 		t=$((t + SCRAPE))
 		continue
@@ -149,14 +153,14 @@ while [ "$t" -le $((DURATION + TAIL)) ]; do
 	' <<<"$metrics")
 	rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$KPID/status")
 	alive=$( (ls -d "$MOUNT$PARENT"/w*/ 2>/dev/null || true) | wc -l)
-	printf '%5d %6d %7d %8d %5d %9d %8s %9d %8d\n' "$t" "$alive" "$series" "$cgroups" "$own" \
-		"$other" "$entries" "$lost" "$rss"
+	printf '%5d %6d %7d %8d %5d %9d %8s %9d %8d %9d\n' "$now" "$alive" "$series" "$cgroups" \
+		"$own" "$other" "$entries" "$lost" "$rss" "$ms"
 	t=$((t + SCRAPE))
 done
 wait "${WORKERS[@]}" 2>/dev/null || true
 WORKERS=()
 created=$(cat "$TMPD"/created-* 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
 echo "# cgroups created and removed: $created"
-failed=$(cat "$TMPD"/failed-* 2>/dev/null | wc -l)
+failed=$( (cat "$TMPD"/failed-* 2>/dev/null || true) | wc -l)
 [ "$failed" -eq 0 ] || echo "# failed steps: $failed ($(cat "$TMPD"/failed-* | head -3 | tr '\n' ' '))"
 kill -0 "$KPID" || die "kprof serve died"
