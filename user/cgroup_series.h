@@ -3,10 +3,11 @@
  * --by cgroup in userspace: which cgroup ids of a collector get series of
  * their own (at most --cgroup.max-series, admitted in order of first sight),
  * the labels of an id (its cgroup v2 path, container_id, pod_uid), and the
- * grace period: an id whose cgroup no longer exists is drained after 1 s
- * idle (its kernel entries deleted, their counts carried in userspace, its
- * series unchanged) and evicted after --cgroup.grace idle (its series go,
- * its slot is free for a new cgroup).
+ * grace period: an id whose cgroup no longer exists is drained at the next
+ * read (its kernel entries deleted, their counts carried in userspace, its
+ * series unchanged; an id without a known path once idle 1 s) and evicted
+ * after --cgroup.grace idle (its series go, its slot is free for a new
+ * cgroup).
  *
  * A collector reads its kernel maps between cgroup_series_read_begin() and
  * cgroup_series_read_end(), normally with cgroup_map_read() (cgroup_map.h),
@@ -77,8 +78,8 @@ bool cgroup_series_path_in_use(struct cgroup_series *cs, const char *path);
 /*
  * A read of the kernel maps at now_ns (CLOCK_MONOTONIC). Drains and
  * evictions are decided here, from the previous reads: an id whose cgroup
- * no longer exists and whose counts have not grown for 1 s (drain) or for
- * the grace period (evict).
+ * no longer exists (drain), and whose counts have not grown for the grace
+ * period (evict).
  */
 void cgroup_series_read_begin(struct cgroup_series *cs, uint64_t now_ns);
 /* CLOCK_MONOTONIC in ns: the now_ns of a real read. */
