@@ -10,7 +10,9 @@
 # kprof_syscall_latency_seconds, distinct cgroup labels (and those other
 # than "other" and "gone"), the cgroup="other" events, the kernel map's
 # entries, the events that found it full (lost reason cgroup_map_full:
-# still counted, under "other"), and kprof's RSS. It goes on for TAIL
+# still counted, under "other"), kprof's RSS, the time the scrape spent
+# reading the syscall collector's maps (kprof_scrape_collector_duration_seconds)
+# and the whole scrape as curl saw it. It goes on for TAIL
 # seconds after the churn stops, to show what the grace period releases.
 #
 # serve is filtered (--cgroup) on the churn's parent cgroup so that the
@@ -123,8 +125,8 @@ done
 
 echo "# kprof serve -c syscall --by cgroup --cgroup $PARENT --cgroup.max-series $MAX_SERIES ${grace_flag[*]}"
 echo "# $NCG workers, cgroups living ${LIFE_MIN}-${LIFE_MAX} s, churn for ${DURATION} s, scrape every ${SCRAPE} s"
-printf '%5s %6s %7s %8s %5s %9s %8s %9s %8s %9s\n' t_s alive series cgroups own other_ev map_ent \
-	map_full rss_kib scrape_ms
+printf '%5s %6s %7s %8s %5s %9s %8s %9s %8s %7s %9s\n' t_s alive series cgroups own other_ev map_ent \
+	map_full rss_kib read_ms scrape_ms
 t=0
 while [ "$t" -le $((DURATION + TAIL)) ]; do
 	sleep_until=$((START + t))
@@ -139,7 +141,7 @@ while [ "$t" -le $((DURATION + TAIL)) ]; do
 	fi
 	# series, distinct cgroup labels, own (not other/gone), events under other, map
 	# entries, events that found the map full
-	read -r series cgroups own other entries lost < <(awk -v fam="${FAMILY}_count{" '
+	read -r series cgroups own other entries lost read_s < <(awk -v fam="${FAMILY}_count{" '
 		index($0, fam) == 1 {
 			series++
 			match($0, /cgroup="[^"]*"/)
@@ -149,12 +151,13 @@ while [ "$t" -le $((DURATION + TAIL)) ]; do
 		}
 		/^kprof_bpf_map_entries\{collector="syscall",map="syscall_cg_stats"\}/ { entries = $2 }
 		/^kprof_lost_events_total\{collector="syscall",reason="cgroup_map_full"\}/ { lost = $2 }
-		END { printf "%d %d %d %d %s %d\n", series, ncg, own, other, entries == "" ? "?" : entries, lost }
+		/^kprof_scrape_collector_duration_seconds\{collector="syscall"\}/ { read_s = $2 }
+		END { printf "%d %d %d %d %s %d %f\n", series, ncg, own, other, entries == "" ? "?" : entries, lost, read_s }
 	' <<<"$metrics")
 	rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$KPID/status")
 	alive=$( (ls -d "$MOUNT$PARENT"/w*/ 2>/dev/null || true) | wc -l)
-	printf '%5d %6d %7d %8d %5d %9d %8s %9d %8d %9d\n' "$now" "$alive" "$series" "$cgroups" \
-		"$own" "$other" "$entries" "$lost" "$rss" "$ms"
+	printf '%5d %6d %7d %8d %5d %9d %8s %9d %8d %7.0f %9d\n' "$now" "$alive" "$series" "$cgroups" \
+		"$own" "$other" "$entries" "$lost" "$rss" "$(awk -v s="$read_s" 'BEGIN { print s * 1000 }')" "$ms"
 	t=$((t + SCRAPE))
 done
 wait "${WORKERS[@]}" 2>/dev/null || true
