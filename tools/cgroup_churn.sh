@@ -10,7 +10,9 @@
 # kprof_syscall_latency_seconds, distinct cgroup labels (and those other
 # than "other" and "gone"), the cgroup="other" events, the kernel map's
 # entries, the events that found it full (lost reason cgroup_map_full:
-# still counted, under "other"), and kprof's RSS. It goes on for TAIL
+# still counted, under "other"), kprof's RSS, the time the scrape spent
+# reading the syscall collector's maps (kprof_scrape_collector_duration_seconds)
+# and the whole scrape as curl saw it. It goes on for TAIL
 # seconds after the churn stops, to show what the grace period releases.
 #
 # serve is filtered (--cgroup) on the churn's parent cgroup so that the
@@ -20,8 +22,9 @@
 #   GRACE=5s tools/cgroup_churn.sh       # --cgroup.grace 5s
 #   tools/cgroup_churn.sh                # the default grace (5m)
 # Environment: NCG (50), DURATION (60), LIFE (3 to 7 s, random per cgroup:
-# LIFE_MIN, LIFE_MAX), STEP (5), TAIL (30), MAX_SERIES (100), GRACE (unset:
-# default), PORT (random high port), KPROF (./kprof).
+# LIFE_MIN, LIFE_MAX), STEP (5: seconds between lines), SCRAPE (STEP:
+# seconds between scrapes, a divisor of STEP), TAIL (30), MAX_SERIES (100),
+# GRACE (unset: default), PORT (random high port), KPROF (./kprof).
 set -euo pipefail
 
 NCG=${NCG:-50}
@@ -29,6 +32,7 @@ DURATION=${DURATION:-60}
 LIFE_MIN=${LIFE_MIN:-3}
 LIFE_MAX=${LIFE_MAX:-7}
 STEP=${STEP:-5}
+SCRAPE=${SCRAPE:-$STEP}
 TAIL=${TAIL:-30}
 MAX_SERIES=${MAX_SERIES:-100}
 PORT=${PORT:-$((20000 + RANDOM % 20000))}
@@ -89,9 +93,14 @@ curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null || die "kprof serve did not
 # One worker: cgroups one after another, each living LIFE_MIN..LIFE_MAX s.
 worker() {
 	local i=$1 end=$2 n=0 cg life
+	set +e # a failed step is counted, and the churn goes on
 	while [ "$(date +%s)" -lt "$end" ]; do
 		cg=$MOUNT$PARENT/w$i-$n
-		mkdir "$cg"
+		if ! mkdir "$cg"; then
+			echo "mkdir $cg" >>"$TMPD/failed-$i"
+			sleep 1
+			continue
+		fi
 		life=$((LIFE_MIN + RANDOM % (LIFE_MAX - LIFE_MIN + 1)))
 		(
 			echo "$BASHPID" >"$cg/cgroup.procs"
@@ -101,6 +110,7 @@ worker() {
 			done
 		)
 		for _ in $(seq 100); do rmdir "$cg" 2>/dev/null && break; sleep 0.05; done
+		[ -d "$cg" ] && echo "rmdir $cg" >>"$TMPD/failed-$i"
 		n=$((n + 1))
 	done
 	echo "$n" >"$TMPD/created-$i"
@@ -114,16 +124,24 @@ for i in $(seq "$NCG"); do
 done
 
 echo "# kprof serve -c syscall --by cgroup --cgroup $PARENT --cgroup.max-series $MAX_SERIES ${grace_flag[*]}"
-echo "# $NCG workers, cgroups living ${LIFE_MIN}-${LIFE_MAX} s, churn for ${DURATION} s, scrape every ${STEP} s"
-printf '%5s %6s %7s %8s %5s %9s %8s %9s %8s\n' t_s alive series cgroups own other_ev map_ent map_full rss_kib
+echo "# $NCG workers, cgroups living ${LIFE_MIN}-${LIFE_MAX} s, churn for ${DURATION} s, scrape every ${SCRAPE} s"
+printf '%5s %6s %7s %8s %5s %9s %8s %9s %8s %7s %9s\n' t_s alive series cgroups own other_ev map_ent \
+	map_full rss_kib read_ms scrape_ms
 t=0
 while [ "$t" -le $((DURATION + TAIL)) ]; do
 	sleep_until=$((START + t))
 	while [ "$(date +%s)" -lt "$sleep_until" ]; do sleep 0.2; done
+	t0=$(date +%s%N)
 	metrics=$(curl -sf "http://127.0.0.1:$PORT/metrics") || die "scrape failed at t=$t"
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	now=$(($(date +%s) - START)) # a slow scrape makes the loop late: print the real time
+	if [ $((t % STEP)) -ne 0 ]; then
+		t=$((t + SCRAPE))
+		continue
+	fi
 	# series, distinct cgroup labels, own (not other/gone), events under other, map
 	# entries, events that found the map full
-	read -r series cgroups own other entries lost < <(awk -v fam="${FAMILY}_count{" '
+	read -r series cgroups own other entries lost read_s < <(awk -v fam="${FAMILY}_count{" '
 		index($0, fam) == 1 {
 			series++
 			match($0, /cgroup="[^"]*"/)
@@ -133,16 +151,19 @@ while [ "$t" -le $((DURATION + TAIL)) ]; do
 		}
 		/^kprof_bpf_map_entries\{collector="syscall",map="syscall_cg_stats"\}/ { entries = $2 }
 		/^kprof_lost_events_total\{collector="syscall",reason="cgroup_map_full"\}/ { lost = $2 }
-		END { printf "%d %d %d %d %s %d\n", series, ncg, own, other, entries == "" ? "?" : entries, lost }
+		/^kprof_scrape_collector_duration_seconds\{collector="syscall"\}/ { read_s = $2 }
+		END { printf "%d %d %d %d %s %d %f\n", series, ncg, own, other, entries == "" ? "?" : entries, lost, read_s }
 	' <<<"$metrics")
 	rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$KPID/status")
 	alive=$( (ls -d "$MOUNT$PARENT"/w*/ 2>/dev/null || true) | wc -l)
-	printf '%5d %6d %7d %8d %5d %9d %8s %9d %8d\n' "$t" "$alive" "$series" "$cgroups" "$own" \
-		"$other" "$entries" "$lost" "$rss"
-	t=$((t + STEP))
+	printf '%5d %6d %7d %8d %5d %9d %8s %9d %8d %7.0f %9d\n' "$now" "$alive" "$series" "$cgroups" \
+		"$own" "$other" "$entries" "$lost" "$rss" "$(awk -v s="$read_s" 'BEGIN { print s * 1000 }')" "$ms"
+	t=$((t + SCRAPE))
 done
 wait "${WORKERS[@]}" 2>/dev/null || true
 WORKERS=()
 created=$(cat "$TMPD"/created-* 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
 echo "# cgroups created and removed: $created"
+failed=$( (cat "$TMPD"/failed-* 2>/dev/null || true) | wc -l)
+[ "$failed" -eq 0 ] || echo "# failed steps: $failed ($(cat "$TMPD"/failed-* | head -3 | tr '\n' ' '))"
 kill -0 "$KPID" || die "kprof serve died"

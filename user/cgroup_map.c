@@ -233,7 +233,9 @@ static int emit_carried(struct cgroup_map *cm, struct cgroup_series *cs, void *c
 			*c = cm->carried[--cm->ncarried];
 			continue;
 		}
-		ret = emit_as(cm, ctx, c->label, c->key, c->val, dropped);
+		/* Nothing carried (a delete failed after the entry was made): no empty series. */
+		if (cm->ops->count(c->val, 1))
+			ret = emit_as(cm, ctx, c->label, c->key, c->val, dropped);
 		i++;
 	}
 	return ret;

@@ -9,11 +9,12 @@
  * tracked id has at least one kernel entry until it is evicted, so the
  * kernel maps' sizes bound the table.
  *
- * A cgroup that no longer exists, idle for a second, is drained: its kernel
- * entries are deleted and their counts carried in userspace (cgroup_map),
- * where its series lives on until the grace ends; then it is evicted. So
- * the kernel map holds live cgroups (and those removed within about two
- * reads), whatever the grace.
+ * A cgroup that no longer exists is drained: its kernel entries are deleted
+ * and their counts carried in userspace (cgroup_map), where its series
+ * lives on until the grace ends; then it is evicted. So the kernel map
+ * holds live cgroups (and those removed since the last read), whatever the
+ * grace. An id with a known path is drained at the first read after its
+ * cgroup is removed; one without, once idle for a second.
  *
  * Why a second: an id without a known path is "gone" when the resolver does
  * not find it, and the resolver rescans at most once a second; an id idle
@@ -53,6 +54,14 @@ struct cgroup_series {
 	uint64_t grace_ns, now_ns;
 	/* A forced rescan in this read already (at most one per read). */
 	bool rescanned;
+	/*
+	 * Paths of admitted ids not evicted (pointers to their path), an
+	 * open-addressing set rebuilt when stale: cgroup_map asks once per
+	 * carried entry.
+	 */
+	const char **inuse;
+	size_t inuse_cap;
+	bool inuse_stale;
 };
 
 #define MIN_CAP 64
@@ -77,6 +86,7 @@ struct cgroup_series *cgroup_series_new(int max_series, int *err)
 	if (cs) {
 		cs->max = max_series > 0 ? (size_t)max_series : 1;
 		cs->grace_ns = CGROUP_SERIES_GRACE_DEFAULT_NS;
+		cs->inuse_stale = true;
 		cs->cap = MIN_CAP;
 		cs->t = calloc(cs->cap, sizeof(*cs->t));
 		cs->resolver = cgroup_resolver_new(cs->mount);
@@ -97,6 +107,7 @@ void cgroup_series_free(struct cgroup_series *cs)
 	for (size_t i = 0; cs->t && i < cs->cap; i++)
 		free(cs->t[i].path);
 	free(cs->t);
+	free(cs->inuse);
 	free(cs);
 }
 
@@ -158,6 +169,7 @@ static void remove_at(struct cgroup_series *cs, size_t i)
 	free(cs->t[i].path);
 	memset(&cs->t[i], 0, sizeof(cs->t[i]));
 	cs->n--;
+	cs->inuse_stale = true;
 	for (;;) {
 		size_t h;
 
@@ -235,6 +247,7 @@ void cgroup_series_read_begin(struct cgroup_series *cs, uint64_t now_ns)
 {
 	cs->now_ns = now_ns;
 	cs->rescanned = false;
+	cs->inuse_stale = true;
 	for (size_t i = 0; i < cs->cap; i++) {
 		struct tracked *e = &cs->t[i];
 		uint64_t idle;
@@ -245,7 +258,11 @@ void cgroup_series_read_begin(struct cgroup_series *cs, uint64_t now_ns)
 		idle = now_ns - e->grew_ns;
 		e->seen = 0;
 		e->carry = false;
-		gone = idle >= CGROUP_SERIES_GRACE_MIN_NS && !exists(cs, e);
+		/*
+		 * A known path answers at once (a removed cgroup has no task left to
+		 * count); the resolver only for an id idle a second (see above).
+		 */
+		gone = (e->path || idle >= CGROUP_SERIES_GRACE_MIN_NS) && !exists(cs, e);
 		e->evict = gone && idle >= cs->grace_ns;
 		e->drain = gone && !e->evict;
 		/* Free at once: a cgroup first seen in this read may take the slot. */
@@ -265,14 +282,63 @@ void cgroup_series_read_begin(struct cgroup_series *cs, uint64_t now_ns)
  * service) is a new id with the same labels: both are summed in one series
  * until the old one is evicted, which must then not take its counts away.
  */
-bool cgroup_series_path_in_use(const struct cgroup_series *cs, const char *path)
+static bool in_use(const struct tracked *e)
 {
-	for (size_t i = 0; i < cs->cap; i++) {
-		const struct tracked *e = &cs->t[i];
+	return e->id && !e->evict && e->admitted && e->path;
+}
 
-		if (e->id && !e->evict && e->admitted && e->path && !strcmp(e->path, path))
-			return true;
+static size_t str_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return (size_t)h;
+}
+
+/* The slot of path in the in-use set: its own, or the empty one it would take. */
+static const char **inuse_slot(const char **set, size_t cap, const char *path)
+{
+	size_t i = str_hash(path) & (cap - 1);
+
+	while (set[i] && strcmp(set[i], path))
+		i = (i + 1) & (cap - 1);
+	return &set[i];
+}
+
+static int inuse_rebuild(struct cgroup_series *cs)
+{
+	size_t n = 0, cap = 16;
+
+	for (size_t i = 0; i < cs->cap; i++)
+		n += in_use(&cs->t[i]);
+	while (cap < 2 * n + 2)
+		cap *= 2;
+	if (cap != cs->inuse_cap) {
+		const char **set = calloc(cap, sizeof(*set));
+
+		if (!set)
+			return -ENOMEM;
+		free(cs->inuse);
+		cs->inuse = set;
+		cs->inuse_cap = cap;
+	} else {
+		memset(cs->inuse, 0, cap * sizeof(*cs->inuse));
 	}
+	for (size_t i = 0; i < cs->cap; i++)
+		if (in_use(&cs->t[i]))
+			*inuse_slot(cs->inuse, cap, cs->t[i].path) = cs->t[i].path;
+	cs->inuse_stale = false;
+	return 0;
+}
+
+bool cgroup_series_path_in_use(struct cgroup_series *cs, const char *path)
+{
+	if (!cs->inuse_stale || !inuse_rebuild(cs))
+		return *inuse_slot(cs->inuse, cs->inuse_cap, path) != NULL;
+	for (size_t i = 0; i < cs->cap; i++) /* out of memory: the slow way */
+		if (in_use(&cs->t[i]) && !strcmp(cs->t[i].path, path))
+			return true;
 	return false;
 }
 
@@ -291,8 +357,10 @@ static void resolve(struct cgroup_series *cs, struct tracked *e, struct cgroup_l
 		cs->rescanned = true;
 		ok = cgroup_resolve(cs->resolver, e->id, l->cgroup, sizeof(l->cgroup));
 	}
-	if (ok)
+	if (ok) {
 		e->path = strdup(l->cgroup); /* on OOM: resolved again next read */
+		cs->inuse_stale = true;
+	}
 }
 
 enum cgroup_verdict cgroup_series_see(struct cgroup_series *cs, uint64_t id, uint64_t count,

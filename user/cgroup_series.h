@@ -3,8 +3,11 @@
  * --by cgroup in userspace: which cgroup ids of a collector get series of
  * their own (at most --cgroup.max-series, admitted in order of first sight),
  * the labels of an id (its cgroup v2 path, container_id, pod_uid), and the
- * grace period: an id idle for --cgroup.grace whose cgroup no longer exists
- * is evicted (its series go, its slot is free for a new cgroup).
+ * grace period: an id whose cgroup no longer exists is drained at the next
+ * read (its kernel entries deleted, their counts carried in userspace, its
+ * series unchanged; an id without a known path once idle 1 s) and evicted
+ * after --cgroup.grace idle (its series go, its slot is free for a new
+ * cgroup).
  *
  * A collector reads its kernel maps between cgroup_series_read_begin() and
  * cgroup_series_read_end(), normally with cgroup_map_read() (cgroup_map.h),
@@ -70,12 +73,13 @@ void cgroup_series_set_labels(struct cgroup_labels *l, const char *cgroup);
  * Whether an admitted id not evicted in this read has this path: counts
  * carried under a path label (cgroup_map) are emitted while it is true.
  */
-bool cgroup_series_path_in_use(const struct cgroup_series *cs, const char *path);
+bool cgroup_series_path_in_use(struct cgroup_series *cs, const char *path);
 
 /*
- * A read of the kernel maps at now_ns (CLOCK_MONOTONIC). Evictions are
- * decided here, from the previous reads: an id whose counts have not grown
- * for the grace period and whose cgroup no longer exists.
+ * A read of the kernel maps at now_ns (CLOCK_MONOTONIC). Drains and
+ * evictions are decided here, from the previous reads: an id whose cgroup
+ * no longer exists (drain), and whose counts have not grown for the grace
+ * period (evict).
  */
 void cgroup_series_read_begin(struct cgroup_series *cs, uint64_t now_ns);
 /* CLOCK_MONOTONIC in ns: the now_ns of a real read. */
@@ -85,9 +89,9 @@ enum cgroup_verdict {
 	CGROUP_OWN,	    /* emit under l, the cgroup's own series (its path or "gone") */
 	CGROUP_OTHER,	    /* emit under l ("other"); the events count as dropped */
 	CGROUP_EVICT,	    /* evicted: emit nothing, delete the kernel entry */
-	CGROUP_EVICT_CARRY, /* evicted, but l is shared ("gone", "other", or a path
-			       another id has now): carry the entry's counts under
-			       l before deleting it */
+	CGROUP_EVICT_CARRY, /* drained, or evicted while l is shared ("gone",
+			       "other", a path another id has now): carry the
+			       entry's counts under l, delete the entry */
 };
 
 /*
