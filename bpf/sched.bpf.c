@@ -242,6 +242,22 @@ static __always_inline void switch_out(struct kprof_sched_stats *st, struct task
 	}
 }
 
+/*
+ * next is switching in, but its entry still says "on CPU since ...": its
+ * switch-out was not shown (it ran while the programs were not called;
+ * only such a thread's own switch-out can be hidden). Its slice is
+ * unknown, and so is the period after it: off-CPU if it was seen woken
+ * (only a blocked thread is woken; that wait is measured), else a wait on
+ * the run queue (preempted, or blocked with its wakeup hidden as well: then
+ * the off-CPU period goes uncounted, the one case that is a lower bound).
+ */
+static __always_inline void switch_out_unseen(struct sched_task *e)
+{
+	count_lost(KPROF_SCHED_LOST_UNSEEN_ONCPU);
+	count_lost(e->wait_ts ? KPROF_SCHED_LOST_UNSEEN_OFFCPU : KPROF_SCHED_LOST_UNSEEN_RUNQ);
+	e->oncpu_ts = 0;
+}
+
 static __always_inline void switch_in(struct kprof_sched_stats *st, struct task_struct *next,
 				      __u64 now)
 {
@@ -249,8 +265,10 @@ static __always_inline void switch_in(struct kprof_sched_stats *st, struct task_
 
 	if (!e)
 		return;
+	if (e->oncpu_ts)
+		switch_out_unseen(e);
 	/* Switched out blocked, never seen woken: that wait is unknown. */
-	if (e->offcpu_ts && !e->wait_ts)
+	else if (e->offcpu_ts && !e->wait_ts)
 		count_lost(KPROF_SCHED_LOST_UNSEEN_RUNQ);
 	account(st, KPROF_SCHED_RUNQ, &e->wait_ts, now);
 	account(st, KPROF_SCHED_OFFCPU, &e->offcpu_ts, now);
