@@ -196,25 +196,35 @@ struct run {
 	double cpu_s;
 };
 
-static double proc_cpu_seconds(pid_t pid)
+/* /proc/PID/stat read into buf, from field 3 (the state) on. */
+static const char *proc_stat_fields(pid_t pid, char *buf, size_t size)
 {
-	unsigned long long utime = 0, stime = 0;
-	char path[64], buf[1024], *p;
+	char path[64], *p;
 	FILE *f;
 	size_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	f = fopen(path, "r");
 	assert_non_null(f);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
+	n = fread(buf, 1, size - 1, f);
 	fclose(f);
 	buf[n] = 0;
-	/* Fields after "(comm)": state is field 3, utime 14, stime 15. */
+	/* After "(comm) ", which may itself hold ") ". */
 	p = strrchr(buf, ')');
 	assert_non_null(p);
-	assert_int_equal(sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
-				&utime, &stime),
-			 2);
+	return p + 2;
+}
+
+static double proc_cpu_seconds(pid_t pid)
+{
+	unsigned long long utime = 0, stime = 0;
+	char buf[1024];
+	const char *p = proc_stat_fields(pid, buf, sizeof(buf));
+
+	/* From field 3 (state): utime is field 14, stime 15. */
+	assert_int_equal(
+		sscanf(p, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime),
+		2);
 	return (double)(utime + stime) / sysconf(_SC_CLK_TCK);
 }
 
@@ -303,19 +313,9 @@ static void print_hist(const char *what, const struct kprof_hist *h)
 /* The state letter of /proc/PID/stat ('S' sleeping, 'R' running, ...). */
 static char proc_state(pid_t pid)
 {
-	char path[64], buf[512], *p;
-	FILE *f;
-	size_t n;
+	char buf[1024];
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	assert_non_null(p);
-	return p[2];
+	return *proc_stat_fields(pid, buf, sizeof(buf));
 }
 
 /* A counter of the model, 0 when the collector never made it. */
