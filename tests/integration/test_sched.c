@@ -75,8 +75,9 @@ static void ten_ms_sleeps(void *arg)
 }
 
 /*
- * The exact test: a thread sleeps 10 ms N_EXACT times and counts its own
- * context switches (getrusage) over the same span; the parent compares.
+ * The exact test: a SCHED_FIFO thread (set by the parent) sleeps 10 ms
+ * N_EXACT times and counts its own context switches (getrusage) over the
+ * same span; the parent compares.
  * It writes its counts to exact_fd, then waits in pause() to be killed, so
  * that the sleeps' off-CPU periods are all closed when kprof is read and no
  * exit path can add a switch.
@@ -97,7 +98,6 @@ static void exact_sleeps(void *arg)
 
 	(void)arg;
 	getrusage(RUSAGE_THREAD, &a);
-	realtime(SCHED_FIFO);
 	for (int i = 0; i < N_EXACT; i++)
 		sleep_ns(10 * MS);
 	getrusage(RUSAGE_THREAD, &b);
@@ -424,6 +424,19 @@ static void exact_run(const struct sched_features *forced, int rep, double *unse
 	/* Blocked in read() before the attach: that wait is not the test's. */
 	for (int i = 0; i < 2000 && proc_state(w.pid) != 'S'; i++)
 		usleep(1000);
+	/*
+	 * SCHED_FIFO set from here while it waits, not by itself after the go:
+	 * as SCHED_OTHER it was once preempted between the go and its first
+	 * count (one run-queue wait more than it counted), and the policy
+	 * change itself can switch it.
+	 */
+	if (sched_setscheduler(w.pid, SCHED_FIFO, &(struct sched_param){.sched_priority = 1})) {
+		close(p[0]);
+		workload_kill(&w);
+		model_free(m);
+		print_message("skipped: the kernel refused a real-time policy for the workload\n");
+		skip();
+	}
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.pids[0] = w.pid;
 	cfg.npids = 1;
@@ -438,14 +451,7 @@ static void exact_run(const struct sched_features *forced, int rep, double *unse
 		fail_msg("%s", err.msg);
 	}
 	workload_go(&w);
-	if (read(p[0], &sw, sizeof(sw)) != sizeof(sw)) {
-		close(p[0]);
-		collector_stop(&c);
-		workload_kill(&w);
-		model_free(m);
-		print_message("skipped: the kernel refused a real-time policy for the workload\n");
-		skip();
-	}
+	assert_int_equal(read(p[0], &sw, sizeof(sw)), sizeof(sw));
 	close(p[0]);
 	assert_int_equal(collector_collect(&c, m), 0);
 	collector_stop(&c);
