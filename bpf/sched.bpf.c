@@ -6,6 +6,9 @@
  * Cost: one clock read per sched_switch, shared by prev's switch-out and
  * next's switch-in; one per wakeup. Per event at most two task-storage
  * lookups and one per-CPU array lookup. No hash operation on 5.11+.
+ * With --by cgroup (another sched_switch program), the array lookup becomes a
+ * cgroup id read and a per-CPU hash lookup per side of a switch (one when
+ * prev and next share a cgroup), an insert at a cgroup's first sight.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -15,6 +18,7 @@
 #include "kprof/sched.h"
 #include "hist.bpf.h"
 #include "filter.bpf.h"
+#include "cgroup.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
@@ -70,6 +74,26 @@ struct {
 	__type(key, __u32);
 	__type(value, struct kprof_sched_stats);
 } sched_stats SEC(".maps");
+
+/*
+ * --by cgroup only: the three histograms per cgroup v2 id. Sized by
+ * userspace at load (1 entry when the flag is off); see
+ * KPROF_SCHED_CG_ENTRIES_MAX. No LRU: eviction would lose counts silently.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 1);
+	__type(key, __u64);
+	__type(value, struct kprof_sched_stats);
+} sched_cg_stats SEC(".maps");
+
+/* All zeroes, never written: the initial value of a new sched_cg_stats entry. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct kprof_sched_stats);
+} sched_zero SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -136,6 +160,23 @@ static __always_inline void task_entry_delete(struct task_struct *t)
 		bpf_task_storage_delete(&sched_task_storage, t);
 	else
 		bpf_map_delete_elem(&sched_task_hash, &tid);
+}
+
+/*
+ * This CPU's histograms of cgroup id (--by cgroup). A full map falls
+ * back to the array, which userspace reports as cgroup="other", and counts
+ * the event as lost.
+ */
+static __always_inline struct kprof_sched_stats *cg_stats_of(__u64 id)
+{
+	struct kprof_sched_stats *st;
+	__u32 zero = 0;
+
+	st = kprof_lookup_or_init(&sched_cg_stats, &id, bpf_map_lookup_elem(&sched_zero, &zero));
+	if (st)
+		return st;
+	count_lost(KPROF_SCHED_LOST_CG_MAP);
+	return bpf_map_lookup_elem(&sched_stats, &zero);
 }
 
 /* Adds now - *start to a histogram and forgets the start. */
@@ -279,6 +320,11 @@ static __always_inline void switch_in(struct kprof_sched_stats *st, struct task_
  * ctx: (bool preempt, task_struct *prev, task_struct *next[, unsigned int
  * prev_state]). The state argument (5.18+) is what __schedule() saw; before
  * 5.18 prev's state is read at the tracepoint instead, as runqlat does.
+ *
+ * Two programs, one loaded (userspace picks by --by cgroup): a rodata flag
+ * would remove the other branch at load, but the compiler allocates
+ * registers over both, and measured +8 ns per switch without the flag.
+ * kprof_sched_switch is the program as it was before --by cgroup.
  */
 SEC("tp_btf/sched_switch")
 int kprof_sched_switch(__u64 *ctx)
@@ -304,5 +350,44 @@ int kprof_sched_switch(__u64 *ctx)
 	}
 	if (next_sel)
 		switch_in(st, next, now);
+	return 0;
+}
+
+/* The same with --by cgroup: per-cgroup histograms. */
+SEC("tp_btf/sched_switch")
+int kprof_sched_switch_cg(__u64 *ctx)
+{
+	struct task_struct *prev = (struct task_struct *)ctx[1];
+	struct task_struct *next = (struct task_struct *)ctx[2];
+	bool prev_sel = task_selected(prev), next_sel = task_selected(next);
+	struct kprof_sched_stats *st, *st_next;
+	__u64 prev_cg = 0, next_cg;
+	long state;
+	__u64 now;
+
+	if (!prev_sel && !next_sel)
+		return 0;
+	now = bpf_ktime_get_ns();
+	/* On-CPU time is prev's; run-queue and off-CPU time are next's. */
+	st = NULL;
+	if (prev_sel) {
+		prev_cg = kprof_task_cgroup_id(prev);
+		st = cg_stats_of(prev_cg);
+	}
+	st_next = st;
+	if (next_sel) {
+		next_cg = kprof_task_cgroup_id(next);
+		if (!prev_sel || next_cg != prev_cg)
+			st_next = cg_stats_of(next_cg);
+	}
+	if (prev_sel) {
+		if (has_prev_state)
+			state = (unsigned int)ctx[3];
+		else
+			state = task_state(prev);
+		switch_out(st, prev, (bool)ctx[0], state, now);
+	}
+	if (next_sel)
+		switch_in(st_next, next, now);
 	return 0;
 }

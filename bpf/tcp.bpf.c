@@ -10,6 +10,13 @@
  * softirq or timer context, where the current task is whoever was
  * interrupted; those events inherit the socket's verdict from its storage.
  * Accepted sockets inherit their listener's storage (BPF_F_CLONE).
+ *
+ * With --by cgroup (a load-time flag), the owner's cgroup is recorded the
+ * same way: bpf_get_current_cgroup_id() at connect() or listen(), kept in
+ * the socket's storage, so an accepted socket counts under the cgroup of
+ * the task that called listen(). Sockets whose storage is made outside a
+ * task context (they predate kprof) take the cgroup the kernel recorded at
+ * socket creation (sk_cgrp_data). Events with no socket go to "other".
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -21,6 +28,7 @@
 #include "hist.bpf.h"
 #include "filter.bpf.h"
 #include "slot.bpf.h"
+#include "cgroup.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
@@ -28,15 +36,18 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 const volatile __u32 tcp_by = KPROF_TCP_BY_NONE;
 const volatile __u32 tcp_max_ports = 0;
 const volatile __u64 rtt_interval_ns = 0;
+/* --by cgroup; the verifier drops what it guards when false. */
+const volatile bool by_cgroup = false;
 
 /* Next free port slot with --tcp-by; slot 0 is "other". */
 __u32 next_slot = 0;
 
 struct tcp_sk_state {
-	__u64 syn_ts; /* SYN_SENT at (connect latency starts) */
-	__u64 est_ts; /* ESTABLISHED at (lifetime starts) */
-	__u64 rtt_ts; /* last RTT sample, for the per-socket rate limit */
-	__u32 slot;   /* port slot with --tcp-by, kept from ESTABLISHED on */
+	__u64 syn_ts;	 /* SYN_SENT at (connect latency starts) */
+	__u64 est_ts;	 /* ESTABLISHED at (lifetime starts) */
+	__u64 rtt_ts;	 /* last RTT sample, for the per-socket rate limit */
+	__u64 cgroup_id; /* owner's cgroup v2 with --by cgroup; 0: unknown */
+	__u32 slot;	 /* port slot with --tcp-by, kept from ESTABLISHED on */
 	__u8 slot_set;
 	__u8 selected;
 };
@@ -67,13 +78,45 @@ struct {
 	__type(value, struct kprof_tcp_stats);
 } tcp_stats SEC(".maps");
 
-/* Port -> slot with --tcp-by (65536 entries), else 1 entry never used. */
+/*
+ * Port -> slot with --tcp-by (65536 entries), else 1 entry never used.
+ * Mmapable: userspace reads it as memory, not 65536 lookups per scrape.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, __u32);
 } tcp_port_slot SEC(".maps");
+
+/*
+ * --by cgroup only: stats per (owner's cgroup, port slot). Sized by
+ * userspace at load (1 entry when the flag is off); see
+ * KPROF_TCP_CG_ENTRIES_MAX. No LRU: eviction would lose counts silently.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 1);
+	__type(key, struct kprof_tcp_cg_key);
+	__type(value, struct kprof_tcp_stats);
+} tcp_cg_stats SEC(".maps");
+
+/* All zeroes, never written: the initial value of a new tcp_cg_stats entry. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct kprof_tcp_stats);
+} tcp_zero SEC(".maps");
+
+/* --by cgroup only: failed connects per (cgroup, errno slot), shared by all CPUs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__type(key, struct kprof_tcp_cg_key);
+	__type(value, __u64);
+} tcp_cg_failures SEC(".maps");
 
 /* Failed connects by errno, one slot per errno (KPROF_TCP_ERRNO_SLOTS). */
 struct {
@@ -121,27 +164,66 @@ static __always_inline __u32 port_slot(__u16 lport, __u16 rport)
 }
 
 /*
- * Stats of the socket's port slot. Ports from sock_common (any socket kind);
- * a full socket keeps its slot from ESTABLISHED on, because by the time the
- * CLOSE transition is traced the kernel has released its local port (0).
+ * The socket's port slot. Ports from sock_common (any socket kind); a full
+ * socket keeps its slot from ESTABLISHED on, because by the time the CLOSE
+ * transition is traced the kernel has released its local port (0).
  */
-static __always_inline struct kprof_tcp_stats *stats_of(struct tcp_sk_state *st,
-							const struct sock_common *skc)
+static __always_inline __u32 slot_of(struct tcp_sk_state *st, const struct sock_common *skc)
 {
 	__u32 slot = 0;
 
-	if (tcp_by != KPROF_TCP_BY_NONE) {
-		if (st && st->slot_set) {
-			slot = st->slot;
-		} else {
-			slot = port_slot(skc->skc_num, bpf_ntohs(skc->skc_dport));
-			if (st && skc->skc_num) {
-				st->slot = slot;
-				st->slot_set = 1;
-			}
-		}
+	if (tcp_by == KPROF_TCP_BY_NONE)
+		return 0;
+	if (st && st->slot_set)
+		return st->slot;
+	slot = port_slot(skc->skc_num, bpf_ntohs(skc->skc_dport));
+	if (st && skc->skc_num) {
+		st->slot = slot;
+		st->slot_set = 1;
+	}
+	return slot;
+}
+
+/*
+ * Stats of (cgroup, port slot): with --by cgroup and a known owner, this
+ * CPU's entry in the per-cgroup hash (inserted at first sight); else, or
+ * when the hash is full (counted as lost), the per-slot array, which
+ * userspace reports as cgroup="other" with --by cgroup.
+ */
+static __always_inline struct kprof_tcp_stats *cg_stats_at(__u64 cgroup_id, __u32 slot)
+{
+	struct kprof_tcp_cg_key key = {.cgroup_id = cgroup_id, .slot = slot};
+	struct kprof_tcp_stats *stats;
+	__u32 zero = 0;
+
+	stats = kprof_lookup_or_init(&tcp_cg_stats, &key, bpf_map_lookup_elem(&tcp_zero, &zero));
+	if (!stats)
+		count_lost(KPROF_TCP_LOST_CG_MAP);
+	return stats;
+}
+
+static __always_inline struct kprof_tcp_stats *stats_at(__u64 cgroup_id, __u32 slot)
+{
+	struct kprof_tcp_stats *stats;
+
+	if (by_cgroup && cgroup_id) {
+		stats = cg_stats_at(cgroup_id, slot);
+		if (stats)
+			return stats;
 	}
 	return bpf_map_lookup_elem(&tcp_stats, &slot);
+}
+
+/* The owner's cgroup of a socket's storage (0 without --by cgroup). */
+static __always_inline __u64 cgroup_of(const struct tcp_sk_state *st)
+{
+	return by_cgroup && st ? st->cgroup_id : 0;
+}
+
+static __always_inline struct kprof_tcp_stats *stats_of(struct tcp_sk_state *st,
+							const struct sock_common *skc)
+{
+	return stats_at(cgroup_of(st), slot_of(st, skc));
 }
 
 /*
@@ -167,7 +249,21 @@ static __always_inline struct tcp_sk_state *own(struct sock *sk)
 		return NULL;
 	}
 	st->selected = sel;
+	if (by_cgroup)
+		st->cgroup_id = bpf_get_current_cgroup_id();
 	return sel ? st : NULL;
+}
+
+/*
+ * The cgroup v2 the kernel recorded for a socket at its creation (or its
+ * listener's, for an accepted one): sk_cgrp_data.cgroup since 5.15 (commit
+ * 8520e224f547); earlier layouts read as 0, "other".
+ */
+static __always_inline __u64 sk_cgroup_id(struct sock *sk)
+{
+	if (!bpf_core_field_exists(sk->sk_cgrp_data.cgroup))
+		return 0;
+	return BPF_CORE_READ(sk, sk_cgrp_data.cgroup, kn, id);
 }
 
 /*
@@ -188,6 +284,8 @@ static __always_inline struct tcp_sk_state *state_of(struct sock *sk, bool creat
 		return NULL;
 	}
 	st->selected = 1;
+	if (by_cgroup)
+		st->cgroup_id = sk_cgroup_id(sk);
 	return st;
 }
 
@@ -207,13 +305,30 @@ static __always_inline bool counted(const struct sock *sk, struct tcp_sk_state *
 	return !filtering();
 }
 
-static __always_inline void count_failure(const struct sock *sk)
+/* With --by cgroup and a known owner, in the (cgroup, errno) hash; false if full. */
+static __always_inline bool count_cg_failure(__u64 cgroup_id, __u32 err)
+{
+	struct kprof_tcp_cg_key key = {.cgroup_id = cgroup_id, .slot = err};
+	__u64 zero = 0, *v;
+
+	v = kprof_lookup_or_init(&tcp_cg_failures, &key, &zero);
+	if (v) {
+		__sync_fetch_and_add(v, 1);
+		return true;
+	}
+	count_lost(KPROF_TCP_LOST_CG_FAILURES);
+	return false;
+}
+
+static __always_inline void count_failure(const struct sock *sk, const struct tcp_sk_state *st)
 {
 	__u32 err = sk->sk_err;
 	__u64 *v;
 
 	if (err >= KPROF_TCP_ERRNO_SLOTS)
 		err = KPROF_TCP_ERRNO_SLOTS - 1;
+	if (cgroup_of(st) && count_cg_failure(cgroup_of(st), err))
+		return;
 	v = bpf_map_lookup_elem(&tcp_connect_failures, &err);
 	if (v)
 		(*v)++;
@@ -267,7 +382,7 @@ int BPF_PROG(kprof_tcp_state, const struct sock *csk, const int oldstate, const 
 		if (!st)
 			return 0;
 		if (oldstate == TCP_SYN_SENT && st->syn_ts)
-			count_failure(sk);
+			count_failure(sk, st);
 		if (st->est_ts) {
 			stats = stats_of(st, &sk->__sk_common);
 			if (stats)
@@ -356,7 +471,7 @@ int BPF_PROG(kprof_tcp_retransmit_synack, const struct sock *sk, const struct re
 	if (!sk || !req || !counted(sk, &st))
 		return 0;
 	/* The listener's storage holds no slot: the ports are the request's. */
-	stats = stats_of(NULL, &req->__req_common);
+	stats = stats_at(cgroup_of(st), slot_of(NULL, &req->__req_common));
 	if (stats)
 		stats->retransmits++;
 	return 0;
@@ -382,7 +497,7 @@ int BPF_PROG(kprof_tcp_send_reset, const struct sock *sk, const struct sk_buff *
 		if (tcp_by != KPROF_TCP_BY_NONE && skb &&
 		    !bpf_probe_read_kernel(&th, sizeof(th), skb->head + skb->transport_header))
 			slot = port_slot(bpf_ntohs(th.dest), bpf_ntohs(th.source));
-		stats = bpf_map_lookup_elem(&tcp_stats, &slot);
+		stats = stats_at(0, slot); /* no owner: cgroup "other" */
 	}
 	if (stats)
 		stats->resets_sent++;

@@ -7,8 +7,10 @@
 # tests/helpers/syscalls, then sleep 1), remove it and start over, for
 # DURATION seconds. Every STEP seconds the script scrapes /metrics (the
 # scrape is the read that evicts) and prints: series of
-# kprof_syscall_latency_seconds, distinct cgroup labels, the cgroup="other"
-# events, the kernel map's entries, and kprof's RSS. It goes on for TAIL
+# kprof_syscall_latency_seconds, distinct cgroup labels (and those other
+# than "other" and "gone"), the cgroup="other" events, the kernel map's
+# entries, the events that found it full (lost reason cgroup_map_full:
+# still counted, under "other"), and kprof's RSS. It goes on for TAIL
 # seconds after the churn stops, to show what the grace period releases.
 #
 # serve is filtered (--cgroup) on the churn's parent cgroup so that the
@@ -52,13 +54,23 @@ TMPD=$(mktemp -d)
 KPID=
 WORKERS=()
 cleanup() {
-	for w in "${WORKERS[@]}"; do kill "$w" 2>/dev/null || true; done
-	wait "${WORKERS[@]}" 2>/dev/null || true
-	[ -n "$KPID" ] && kill "$KPID" 2>/dev/null && wait "$KPID" 2>/dev/null
-	for d in "$MOUNT$PARENT"/*/; do
-		[ -d "$d" ] && rmdir "$d" 2>/dev/null
+	# The workers first (or they start new cgroups), then every workload in the subtree.
+	if [ "${#WORKERS[@]}" -gt 0 ]; then
+		kill "${WORKERS[@]}" 2>/dev/null || true
+		wait "${WORKERS[@]}" 2>/dev/null || true
+	fi
+	echo 1 >"$MOUNT$PARENT/cgroup.kill" 2>/dev/null || true
+	if [ -n "$KPID" ]; then
+		kill "$KPID" 2>/dev/null || true
+		wait "$KPID" 2>/dev/null || true
+	fi
+	for _ in $(seq 50); do
+		for d in "$MOUNT$PARENT"/*/; do
+			[ -d "$d" ] && rmdir "$d" 2>/dev/null
+		done
+		rmdir "$MOUNT$PARENT" 2>/dev/null && break
+		sleep 0.1
 	done
-	rmdir "$MOUNT$PARENT" 2>/dev/null || true
 	rm -rf "$TMPD"
 }
 trap cleanup EXIT
@@ -103,14 +115,15 @@ done
 
 echo "# kprof serve -c syscall --by cgroup --cgroup $PARENT --cgroup.max-series $MAX_SERIES ${grace_flag[*]}"
 echo "# $NCG workers, cgroups living ${LIFE_MIN}-${LIFE_MAX} s, churn for ${DURATION} s, scrape every ${STEP} s"
-printf '%5s %7s %7s %8s %8s %10s %9s %8s\n' t_s alive series cgroups own other_ev map_entries rss_kib
+printf '%5s %6s %7s %8s %5s %9s %8s %9s %8s\n' t_s alive series cgroups own other_ev map_ent map_full rss_kib
 t=0
 while [ "$t" -le $((DURATION + TAIL)) ]; do
 	sleep_until=$((START + t))
 	while [ "$(date +%s)" -lt "$sleep_until" ]; do sleep 0.2; done
 	metrics=$(curl -sf "http://127.0.0.1:$PORT/metrics") || die "scrape failed at t=$t"
-	# series, distinct cgroup labels, own (not other/gone), events under other, map entries
-	read -r series cgroups own other entries < <(awk -v fam="${FAMILY}_count{" '
+	# series, distinct cgroup labels, own (not other/gone), events under other, map
+	# entries, events that found the map full
+	read -r series cgroups own other entries lost < <(awk -v fam="${FAMILY}_count{" '
 		index($0, fam) == 1 {
 			series++
 			match($0, /cgroup="[^"]*"/)
@@ -119,12 +132,13 @@ while [ "$t" -le $((DURATION + TAIL)) ]; do
 			if (cg == "cgroup=\"other\"") other += $2
 		}
 		/^kprof_bpf_map_entries\{collector="syscall",map="syscall_cg_stats"\}/ { entries = $2 }
-		END { printf "%d %d %d %d %s\n", series, ncg, own, other, entries == "" ? "?" : entries }
+		/^kprof_lost_events_total\{collector="syscall",reason="cgroup_map_full"\}/ { lost = $2 }
+		END { printf "%d %d %d %d %s %d\n", series, ncg, own, other, entries == "" ? "?" : entries, lost }
 	' <<<"$metrics")
 	rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$KPID/status")
-	alive=$(find "$MOUNT$PARENT" -mindepth 1 -maxdepth 1 -type d | wc -l)
-	printf '%5d %7d %7d %8d %8d %10d %9s %8d\n' "$t" "$alive" "$series" "$cgroups" "$own" \
-		"$other" "${entries:-?}" "$rss"
+	alive=$( (ls -d "$MOUNT$PARENT"/w*/ 2>/dev/null || true) | wc -l)
+	printf '%5d %6d %7d %8d %5d %9d %8s %9d %8d\n' "$t" "$alive" "$series" "$cgroups" "$own" \
+		"$other" "$entries" "$lost" "$rss"
 	t=$((t + STEP))
 done
 wait "${WORKERS[@]}" 2>/dev/null || true

@@ -106,7 +106,8 @@ int kprof_percpu_lookup(int fd, const void *key, void *values, size_t value_size
 int kprof_percpu_sum(int fd, __u32 key, uint64_t *total)
 {
 	int ncpus = kprof_ncpus(), ret = 0;
-	__u64 small[64], *vals = ncpus <= 64 ? small : calloc(ncpus, sizeof(*vals));
+	/* Zeroed: valgrind does not know that the lookup fills it. */
+	__u64 small[64] = {0}, *vals = ncpus <= 64 ? small : calloc(ncpus, sizeof(*vals));
 
 	*total = 0;
 	if (!vals)
@@ -196,6 +197,65 @@ per_element:
 out:
 	free(keys);
 	return ret;
+}
+
+/* The per-key walk: one syscall per key, for kernels without batch ops. */
+static int hash_walk(int fd, __u32 key_size, size_t value_stride, __u32 max, char *keys,
+		     char *values, __u32 *n)
+{
+	const char *prev = NULL;
+
+	*n = 0;
+	while (*n < max) {
+		char *key = keys + (size_t)*n * key_size;
+
+		/* The kernel reads prev before it writes key: they may be one buffer. */
+		if (bpf_map_get_next_key(fd, prev, key))
+			break;
+		prev = key;
+		/* A key deleted meanwhile is skipped: the next one takes its place. */
+		if (!bpf_map_lookup_elem(fd, key, values + (size_t)*n * value_stride))
+			(*n)++;
+	}
+	return 0;
+}
+
+int kprof_hash_read(int fd, __u32 key_size, size_t value_stride, __u32 max, void *keys,
+		    void *values, __u32 *n)
+{
+	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u64 token = 0; /* a bucket index for hash maps */
+	void *in = NULL;
+	__u32 count;
+	int err;
+
+	*n = 0;
+	/* Valgrind does not model batch lookups: start from defined bytes. */
+	memset(keys, 0, (size_t)max * key_size);
+	memset(values, 0, (size_t)max * value_stride);
+	while (*n < max) {
+		count = max - *n;
+		err = bpf_map_lookup_batch(fd, in, &token, (char *)keys + (size_t)*n * key_size,
+					   (char *)values + (size_t)*n * value_stride, &count,
+					   &opts)
+			      ? errno
+			      : 0;
+		*n += count;
+		if (err == ENOENT) /* the last batch */
+			return 0;
+		if (err == EINVAL || err == ENOTSUP || err == EOPNOTSUPP) {
+			if (in)
+				return -err;
+			return hash_walk(fd, key_size, value_stride, max, keys, values, n);
+		}
+		/* ENOSPC: the next bucket holds more than fits; what fits was read. */
+		if (err == ENOSPC)
+			return 0;
+		if (err)
+			return -err;
+		in = &token;
+	}
+	return 0;
 }
 
 int kprof_skel_load_attach(const char *collector, struct bpf_object_skeleton *skel,

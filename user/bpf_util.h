@@ -37,6 +37,15 @@ int kprof_percpu_sum(int fd, __u32 key, uint64_t *total);
 int kprof_array_read(int fd, __u32 n, void *values, size_t value_size, bool percpu);
 
 /*
+ * Reads up to max entries of a hash map into keys and values (max of each;
+ * value_stride bytes per value: ncpus x the rounded-up value size for a
+ * per-CPU hash) in a few batch syscalls, or a walk of the keys where the
+ * kernel has no batch ops. *n gets the number read. 0 or -errno.
+ */
+int kprof_hash_read(int fd, __u32 key_size, size_t value_stride, __u32 max, void *keys,
+		    void *values, __u32 *n);
+
+/*
  * Fills the filter_pids map of a loaded object from the config; returns the
  * error KPROF_SET_FILTER_RODATA met preparing the --cgroup filter, if any.
  */

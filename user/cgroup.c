@@ -209,6 +209,11 @@ static void rescan(struct cgroup_resolver *r)
 	free(stack);
 }
 
+void cgroup_resolver_rescan(struct cgroup_resolver *r)
+{
+	rescan(r);
+}
+
 bool cgroup_resolve(struct cgroup_resolver *r, uint64_t id, char *buf, size_t len)
 {
 	struct entry *e = slot(r, id);

@@ -36,6 +36,8 @@ void cgroup_resolver_free(struct cgroup_resolver *r);
  */
 bool cgroup_resolve(struct cgroup_resolver *r, uint64_t id, char *buf, size_t len);
 void cgroup_resolver_set_min_rescan_ms(struct cgroup_resolver *r, unsigned int ms);
+/* Rescans now, whatever the last scan's time (for a caller that limits its own rate). */
+void cgroup_resolver_rescan(struct cgroup_resolver *r);
 
 /* The cgroup id of a path under the mount (its inode number), or 0. */
 uint64_t cgroup_id_of(const char *mount, const char *path);

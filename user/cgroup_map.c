@@ -1,23 +1,31 @@
 // SPDX-License-Identifier: MIT
-/* One read of a BPF hash keyed by (cgroup id, ...), with the grace-period deletions. */
+/*
+ * One read of a BPF hash keyed by (cgroup id, ...), with the grace-period
+ * deletions; and the --by cgroup setup shared by the collectors.
+ */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "bpf_util.h"
 #include "cgroup_map.h"
 
-/* Counts of deleted entries, per shared label and key (cgroup id 0). */
+/*
+ * Counts of deleted entries, per label value and key (cgroup id 0): "other",
+ * "gone", or the path of a cgroup that was made again under the same path.
+ */
 struct carried {
-	bool other; /* cgroup="other"; else cgroup="gone" */
+	char *label;
 	void *key, *val;
 };
 
-/* An entry to delete after the walk; val (one folded value) when carried. */
+/* An entry to delete after the walk; when carried, its label and its values folded into one. */
 struct pending {
+	char *label;
 	void *key, *val;
-	bool other;
 };
 
 struct cgroup_map {
@@ -69,12 +77,17 @@ struct cgroup_map *cgroup_map_new(int fd, const struct cgroup_map_ops *ops, int 
 	return cm;
 }
 
+static void free_three(char *label, void *key, void *val)
+{
+	free(label);
+	free(key);
+	free(val);
+}
+
 static void clear_pending(struct cgroup_map *cm)
 {
-	for (size_t i = 0; i < cm->npending; i++) {
-		free(cm->pending[i].key);
-		free(cm->pending[i].val);
-	}
+	for (size_t i = 0; i < cm->npending; i++)
+		free_three(cm->pending[i].label, cm->pending[i].key, cm->pending[i].val);
 	cm->npending = 0;
 }
 
@@ -84,10 +97,8 @@ void cgroup_map_free(struct cgroup_map *cm)
 		return;
 	clear_pending(cm);
 	free(cm->pending);
-	for (size_t i = 0; i < cm->ncarried; i++) {
-		free(cm->carried[i].key);
-		free(cm->carried[i].val);
-	}
+	for (size_t i = 0; i < cm->ncarried; i++)
+		free_three(cm->carried[i].label, cm->carried[i].key, cm->carried[i].val);
 	free(cm->carried);
 	free(cm->vals);
 	free(cm);
@@ -109,79 +120,72 @@ static int reserve(void **arr, size_t *cap, size_t n, size_t sz)
 	return 0;
 }
 
-static void *dup_bytes(const void *src, size_t n)
-{
-	void *p = malloc(n);
-
-	if (p)
-		memcpy(p, src, n);
-	return p;
-}
-
-/* Keeps key (and, when carried, its values folded into one) to delete after the walk. */
-static int defer(struct cgroup_map *cm, const void *key, bool carry, bool other)
+/* Keeps key to delete after the walk; with label, its values too, to carry under label. */
+static int defer(struct cgroup_map *cm, const void *key, const char *label)
 {
 	struct pending *p;
 
 	if (reserve((void **)&cm->pending, &cm->pending_cap, cm->npending, sizeof(*p)))
 		return -ENOMEM;
 	p = &cm->pending[cm->npending];
-	p->other = other;
-	p->key = dup_bytes(key, cm->key_size);
-	p->val = carry ? calloc(1, cm->stride) : NULL;
-	if (!p->key || (carry && !p->val)) {
-		free(p->key);
-		free(p->val);
+	p->key = malloc(cm->key_size);
+	p->label = label ? strdup(label) : NULL;
+	p->val = label ? calloc(1, cm->stride) : NULL;
+	if (!p->key || (label && (!p->label || !p->val))) {
+		free_three(p->label, p->key, p->val);
 		return -ENOMEM;
 	}
-	if (carry)
+	memcpy(p->key, key, cm->key_size);
+	if (label)
 		cm->ops->fold(p->val, cm->vals, cm->nvals);
 	cm->npending++;
 	return 0;
 }
 
 /* The accumulator of (label, key without its cgroup id), added when new; NULL on OOM. */
-static struct carried *carried_of(struct cgroup_map *cm, bool other, const void *key)
+static struct carried *carried_of(struct cgroup_map *cm, const char *label, const void *key)
 {
-	const size_t rest = cm->key_size - sizeof(__u64);
-	const char *k = key;
+	const size_t id = sizeof(__u64), rest = cm->key_size - id;
 	struct carried *c;
 
-	/* Few entries (the collector's own key space, e.g. syscall slots), and only on eviction. */
+	/* Few entries (labels x the collector's own keys), looked up only on eviction. */
 	for (size_t i = 0; i < cm->ncarried; i++) {
 		c = &cm->carried[i];
-		if (c->other == other &&
-		    !memcmp((char *)c->key + sizeof(__u64), k + sizeof(__u64), rest))
+		if (!strcmp(c->label, label) &&
+		    !memcmp((char *)c->key + id, (const char *)key + id, rest))
 			return c;
 	}
 	if (reserve((void **)&cm->carried, &cm->carried_cap, cm->ncarried, sizeof(*c)))
 		return NULL;
 	c = &cm->carried[cm->ncarried];
-	c->other = other;
+	c->label = strdup(label);
 	c->key = calloc(1, cm->key_size);
 	c->val = calloc(1, cm->stride);
-	if (!c->key || !c->val) {
-		free(c->key);
-		free(c->val);
+	if (!c->label || !c->key || !c->val) {
+		free_three(c->label, c->key, c->val);
 		return NULL;
 	}
-	memcpy((char *)c->key + sizeof(__u64), k + sizeof(__u64), rest);
+	memcpy((char *)c->key + id, (const char *)key + id, rest);
 	cm->ncarried++;
 	return c;
 }
 
-static void shared_labels(bool other, struct cgroup_labels *l)
+/* Adds values under label to the model (and to *dropped under "other"). */
+static int emit_as(struct cgroup_map *cm, void *ctx, const char *label, const void *key,
+		   const void *val, __u64 *dropped)
 {
-	if (other)
-		cgroup_series_other(l);
-	else
-		cgroup_series_gone(l);
+	struct cgroup_labels l;
+
+	cgroup_series_set_labels(&l, label);
+	if (!strcmp(label, "other"))
+		*dropped += cm->ops->count(val, 1);
+	return cm->ops->emit(ctx, key, val, 1, &l);
 }
 
 /*
  * Deletes the deferred entries and carries their counts. An entry that
- * cannot be deleted (or carried) is still in the kernel: its counts are
- * emitted as they are, so no series dips; the next read tries again.
+ * cannot be deleted (or carried) is still in the kernel: a carried one is
+ * emitted as it is, so its series does not dip; the next read tries again.
  */
 static int delete_deferred(struct cgroup_map *cm, void *ctx, __u64 *dropped)
 {
@@ -189,11 +193,10 @@ static int delete_deferred(struct cgroup_map *cm, void *ctx, __u64 *dropped)
 
 	for (size_t i = 0; i < cm->npending; i++) {
 		struct pending *p = &cm->pending[i];
-		struct carried *c = p->val ? carried_of(cm, p->other, p->key) : NULL;
-		struct cgroup_labels l;
+		struct carried *c = p->label ? carried_of(cm, p->label, p->key) : NULL;
 		int err;
 
-		if (p->val && !c) {
+		if (p->label && !c) {
 			err = -ENOMEM;
 		} else {
 			err = bpf_map_delete_elem(cm->fd, p->key) ? -errno : 0;
@@ -205,30 +208,33 @@ static int delete_deferred(struct cgroup_map *cm, void *ctx, __u64 *dropped)
 		if (!err)
 			continue;
 		ret = err;
-		if (!p->val)
-			continue; /* its own series: simply not evicted yet */
-		shared_labels(p->other, &l);
-		if (p->other)
-			*dropped += cm->ops->count(p->val, 1);
-		err = cm->ops->emit(ctx, p->key, p->val, 1, &l);
-		if (err)
-			return err;
+		if (p->label) {
+			err = emit_as(cm, ctx, p->label, p->key, p->val, dropped);
+			if (err)
+				return err;
+		}
 	}
 	return ret;
 }
 
-static int emit_carried(struct cgroup_map *cm, void *ctx, __u64 *dropped)
+/*
+ * Emits the carried counts. Those under a path last as long as an id of
+ * that path does: the series then goes as a whole.
+ */
+static int emit_carried(struct cgroup_map *cm, struct cgroup_series *cs, void *ctx, __u64 *dropped)
 {
-	struct cgroup_labels l;
 	int ret = 0;
 
-	for (size_t i = 0; !ret && i < cm->ncarried; i++) {
+	for (size_t i = 0; !ret && i < cm->ncarried;) {
 		struct carried *c = &cm->carried[i];
 
-		shared_labels(c->other, &l);
-		if (c->other)
-			*dropped += cm->ops->count(c->val, 1);
-		ret = cm->ops->emit(ctx, c->key, c->val, 1, &l);
+		if (c->label[0] == '/' && !cgroup_series_path_in_use(cs, c->label)) {
+			free_three(c->label, c->key, c->val);
+			*c = cm->carried[--cm->ncarried];
+			continue;
+		}
+		ret = emit_as(cm, ctx, c->label, c->key, c->val, dropped);
+		i++;
 	}
 	return ret;
 }
@@ -262,10 +268,10 @@ int cgroup_map_read(struct cgroup_map *cm, struct cgroup_series *cs, void *ctx, 
 				ret = cm->ops->emit(ctx, key, cm->vals, cm->nvals, &l);
 			break;
 		case CGROUP_EVICT:
-			ret = defer(cm, key, false, false);
+			ret = defer(cm, key, NULL);
 			break;
 		case CGROUP_EVICT_CARRY:
-			ret = defer(cm, key, true, !strcmp(l.cgroup, "other"));
+			ret = defer(cm, key, l.cgroup);
 			break;
 		}
 	}
@@ -274,6 +280,47 @@ int cgroup_map_read(struct cgroup_map *cm, struct cgroup_series *cs, void *ctx, 
 	if (!ret)
 		ret = delete_deferred(cm, ctx, dropped);
 	clear_pending(cm);
-	err = emit_carried(cm, ctx, dropped);
+	err = emit_carried(cm, cs, ctx, dropped);
 	return ret ? ret : err;
+}
+
+__u32 cgroup_map_entries(size_t value_size, size_t budget, __u32 min, __u32 max)
+{
+	size_t n = budget / (value_size * (size_t)kprof_ncpus());
+
+	if (n > max)
+		n = max;
+	if (n < min)
+		n = min;
+	return (__u32)n;
+}
+
+struct cgroup_series *cgroup_map_series_new(const struct kprof_config *cfg, struct kprof_error *err,
+					    int *ret)
+{
+	struct cgroup_series *cs = cgroup_series_new(cfg->cgroup_max_series, ret);
+
+	if (!cs) {
+		snprintf(err->msg, sizeof(err->msg), "%s",
+			 *ret == -ENOENT ? "--by cgroup needs a cgroup v2 hierarchy, and none is "
+					   "mounted"
+					 : "out of memory");
+		return NULL;
+	}
+	cgroup_series_set_grace(cs, cfg->cgroup_grace_ns ? cfg->cgroup_grace_ns
+							 : CGROUP_SERIES_GRACE_DEFAULT_NS);
+	return cs;
+}
+
+int cgroup_dropped_add(struct model *m, const char *collector, const char *family, __u64 n)
+{
+	static const char *const labels[] = {"family"};
+	const char *values[] = {family};
+
+	return model_counter_add(m, collector, "kprof_cgroup_series_dropped_total",
+				 "Events summed into cgroup=\"other\" because "
+				 "--cgroup.max-series cgroups already had series, per family.",
+				 1, labels, values, (double)n)
+		       ? 0
+		       : -ENOMEM;
 }

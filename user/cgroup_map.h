@@ -8,11 +8,13 @@
  *
  * - entries of evicted cgroups are collected during the walk and deleted
  *   after it (a delete during bpf_map_get_next_key would restart the walk);
- * - entries of cgroups summed under a shared label ("other", "gone") are
- *   carried into a userspace accumulator before they are deleted, and the
- *   accumulator is emitted on every read, so those counters never go down.
+ * - entries of cgroups summed under a shared label ("other", "gone", or a
+ *   path that a cgroup made again under it has too) are carried into a
+ *   userspace accumulator before they are deleted, and the accumulator is
+ *   emitted on every read, so those counters never go down.
  *
- * Use (the syscall collector, user/collector_syscall_cgroup.c):
+ * Used by the syscall, sched and tcp collectors (user/collector_*_cgroup.c;
+ * tcp reads two maps between one read_begin and read_end):
  *
  *	cm = cgroup_map_new(bpf_map__fd(skel->maps.x), &ops, &err);   // at start
  *	...
@@ -26,6 +28,8 @@
 #include <stddef.h>
 #include <linux/types.h>
 #include "cgroup_series.h"
+#include "collector.h"
+#include "model.h"
 
 /*
  * vals below: n values of the map's value_size rounded up to 8 bytes (how
@@ -63,5 +67,27 @@ void cgroup_map_free(struct cgroup_map *cm);
  * carried ones included). 0 or -errno (from emit, or -ENOMEM).
  */
 int cgroup_map_read(struct cgroup_map *cm, struct cgroup_series *cs, void *ctx, __u64 *dropped);
+
+/* The same setup for every collector with --by cgroup. */
+
+/*
+ * Entries of a per-CPU hash whose values are value_size bytes on each CPU:
+ * budget / (value_size x ncpus), clamped to [min, max].
+ */
+__u32 cgroup_map_entries(size_t value_size, size_t budget, __u32 min, __u32 max);
+
+/*
+ * The labels of a collector's series with --by cgroup (--cgroup.max-series,
+ * --cgroup.grace from cfg); NULL with err filled and *ret set (-ENOENT: no
+ * cgroup v2 hierarchy mounted; -ENOMEM).
+ */
+struct cgroup_series *cgroup_map_series_new(const struct kprof_config *cfg, struct kprof_error *err,
+					    int *ret);
+
+/*
+ * Adds n to kprof_cgroup_series_dropped_total{family}: events summed into
+ * cgroup="other" because --cgroup.max-series cgroups already had series.
+ */
+int cgroup_dropped_add(struct model *m, const char *collector, const char *family, __u64 n);
 
 #endif /* KPROF_CGROUP_MAP_H */

@@ -9,10 +9,16 @@
  * tracked id has at least one kernel entry until it is evicted, so the
  * kernel maps' sizes bound the table.
  *
- * Why the grace is at least 1 s: an id without a known path is "gone" when
- * the resolver does not find it, and the resolver rescans at most once a
- * second; an id idle for a second or more was first seen before the scan
- * that answers, so that scan would have found its cgroup had it existed.
+ * A cgroup that no longer exists, idle for a second, is drained: its kernel
+ * entries are deleted and their counts carried in userspace (cgroup_map),
+ * where its series lives on until the grace ends; then it is evicted. So
+ * the kernel map holds live cgroups (and those removed within about two
+ * reads), whatever the grace.
+ *
+ * Why a second: an id without a known path is "gone" when the resolver does
+ * not find it, and the resolver rescans at most once a second; an id idle
+ * for a second or more was first seen before the scan that answers, so
+ * that scan would have found its cgroup had it existed.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -30,7 +36,12 @@ struct tracked {
 	uint64_t total;	  /* events at the last complete read */
 	uint64_t seen;	  /* events summed during this read */
 	uint64_t grew_ns; /* the last read its events grew, or its first sight */
-	bool admitted, evict;
+	bool admitted;
+	/* This read: gone and idle, so its kernel entries are carried (drain), or also past the
+	 * grace (evict). */
+	bool drain, evict;
+	/* Evicted, but its path is also another live id's: carry its counts. */
+	bool carry;
 };
 
 struct cgroup_series {
@@ -40,6 +51,8 @@ struct cgroup_series {
 	struct tracked *t;
 	size_t cap, n, admitted, max;
 	uint64_t grace_ns, now_ns;
+	/* A forced rescan in this read already (at most one per read). */
+	bool rescanned;
 };
 
 #define MIN_CAP 64
@@ -221,17 +234,65 @@ static bool exists(struct cgroup_series *cs, const struct tracked *e)
 void cgroup_series_read_begin(struct cgroup_series *cs, uint64_t now_ns)
 {
 	cs->now_ns = now_ns;
+	cs->rescanned = false;
 	for (size_t i = 0; i < cs->cap; i++) {
 		struct tracked *e = &cs->t[i];
+		uint64_t idle;
+		bool gone;
 
 		if (!e->id)
 			continue;
+		idle = now_ns - e->grew_ns;
 		e->seen = 0;
-		e->evict = now_ns - e->grew_ns >= cs->grace_ns && !exists(cs, e);
+		e->carry = false;
+		gone = idle >= CGROUP_SERIES_GRACE_MIN_NS && !exists(cs, e);
+		e->evict = gone && idle >= cs->grace_ns;
+		e->drain = gone && !e->evict;
 		/* Free at once: a cgroup first seen in this read may take the slot. */
 		if (e->evict && e->admitted)
 			cs->admitted--;
 	}
+	for (size_t i = 0; i < cs->cap; i++) {
+		struct tracked *e = &cs->t[i];
+
+		if (e->id && e->evict && e->path)
+			e->carry = cgroup_series_path_in_use(cs, e->path);
+	}
+}
+
+/*
+ * A cgroup removed and made again under the same path (a restarted systemd
+ * service) is a new id with the same labels: both are summed in one series
+ * until the old one is evicted, which must then not take its counts away.
+ */
+bool cgroup_series_path_in_use(const struct cgroup_series *cs, const char *path)
+{
+	for (size_t i = 0; i < cs->cap; i++) {
+		const struct tracked *e = &cs->t[i];
+
+		if (e->id && !e->evict && e->admitted && e->path && !strcmp(e->path, path))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Stores the path of e once it resolves. A cgroup made less than a second
+ * after the resolver's last scan would miss it and be "gone" for a read,
+ * then move to its path, taking its counts out of "gone": so a new id that
+ * misses gets one forced rescan per read.
+ */
+static void resolve(struct cgroup_series *cs, struct tracked *e, struct cgroup_labels *l)
+{
+	bool ok = cgroup_resolve(cs->resolver, e->id, l->cgroup, sizeof(l->cgroup));
+
+	if (!ok && !e->total && !cs->rescanned) {
+		cgroup_resolver_rescan(cs->resolver);
+		cs->rescanned = true;
+		ok = cgroup_resolve(cs->resolver, e->id, l->cgroup, sizeof(l->cgroup));
+	}
+	if (ok)
+		e->path = strdup(l->cgroup); /* on OOM: resolved again next read */
 }
 
 enum cgroup_verdict cgroup_series_see(struct cgroup_series *cs, uint64_t id, uint64_t count,
@@ -244,19 +305,30 @@ enum cgroup_verdict cgroup_series_see(struct cgroup_series *cs, uint64_t id, uin
 		cgroup_series_other(l);
 		if (e)
 			e->seen += count;
-		return e && e->evict ? CGROUP_EVICT_CARRY : CGROUP_OTHER;
+		return e && (e->drain || e->evict) ? CGROUP_EVICT_CARRY : CGROUP_OTHER;
 	}
 	e->seen += count;
-	if (!e->path && cgroup_resolve(cs->resolver, id, l->cgroup, sizeof(l->cgroup)))
-		e->path = strdup(l->cgroup); /* on OOM: resolved again next read */
+	if (!e->path)
+		resolve(cs, e, l);
 	if (!e->path) {
 		cgroup_series_gone(l);
-		return e->evict ? CGROUP_EVICT_CARRY : CGROUP_OWN;
+		return e->drain || e->evict ? CGROUP_EVICT_CARRY : CGROUP_OWN;
 	}
-	strcpy(l->cgroup, e->path);
+	cgroup_series_set_labels(l, e->path);
+	if (e->drain || (e->evict && e->carry))
+		return CGROUP_EVICT_CARRY;
+	return e->evict ? CGROUP_EVICT : CGROUP_OWN;
+}
+
+void cgroup_series_set_labels(struct cgroup_labels *l, const char *cgroup)
+{
+	if (strlen(cgroup) >= sizeof(l->cgroup) || cgroup[0] != '/') {
+		set_fixed(l, strcmp(cgroup, "gone") ? "other" : "gone");
+		return;
+	}
+	strcpy(l->cgroup, cgroup);
 	cgroup_container_labels(l->cgroup, l->container_id, l->pod_uid);
 	set_values(l);
-	return e->evict ? CGROUP_EVICT : CGROUP_OWN;
 }
 
 bool cgroup_series_labels(struct cgroup_series *cs, uint64_t id, struct cgroup_labels *l)
@@ -276,8 +348,9 @@ void cgroup_series_read_end(struct cgroup_series *cs, bool complete)
 		/* A read cut short undercounts: growth is judged on complete reads only. */
 		if (complete && e->seen > e->total)
 			e->grew_ns = cs->now_ns;
+		/* Drained: its kernel entries are gone, a later one starts from 0. */
 		if (complete)
-			e->total = e->seen;
+			e->total = e->drain ? 0 : e->seen;
 	}
 	for (size_t i = 0; i < cs->cap; i++) {
 		if (!cs->t[i].id || !cs->t[i].evict)

@@ -63,6 +63,14 @@ bool cgroup_series_labels(struct cgroup_series *cs, uint64_t id, struct cgroup_l
 void cgroup_series_other(struct cgroup_labels *l);
 /* The labels of cgroup="gone". */
 void cgroup_series_gone(struct cgroup_labels *l);
+/* The labels of a cgroup label value: a path, "other" or "gone". */
+void cgroup_series_set_labels(struct cgroup_labels *l, const char *cgroup);
+
+/*
+ * Whether an admitted id not evicted in this read has this path: counts
+ * carried under a path label (cgroup_map) are emitted while it is true.
+ */
+bool cgroup_series_path_in_use(const struct cgroup_series *cs, const char *path);
 
 /*
  * A read of the kernel maps at now_ns (CLOCK_MONOTONIC). Evictions are
@@ -77,8 +85,9 @@ enum cgroup_verdict {
 	CGROUP_OWN,	    /* emit under l, the cgroup's own series (its path or "gone") */
 	CGROUP_OTHER,	    /* emit under l ("other"); the events count as dropped */
 	CGROUP_EVICT,	    /* evicted: emit nothing, delete the kernel entry */
-	CGROUP_EVICT_CARRY, /* evicted, but l is shared ("gone", "other"): carry the
-			       entry's counts under l before deleting it */
+	CGROUP_EVICT_CARRY, /* evicted, but l is shared ("gone", "other", or a path
+			       another id has now): carry the entry's counts under
+			       l before deleting it */
 };
 
 /*

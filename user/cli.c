@@ -23,7 +23,7 @@ void config_defaults(struct kprof_config *cfg)
 	cfg->tcp_max_ports = 32;
 	cfg->tcp_rtt_interval_ns = 10ULL * 1000000ULL;
 	cfg->frequency_hz = KPROF_RECORD_FREQUENCY_HZ;
-	cfg->min_block_ns = 1000ULL;
+	cfg->min_block_ns = KPROF_MIN_BLOCK_NS;
 	cfg->cgroup_max_series = 100;
 	cfg->cgroup_grace_ns = CGROUP_SERIES_GRACE_DEFAULT_NS;
 }
@@ -50,7 +50,9 @@ void cli_record_usage(FILE *out)
 		"                           there: folded stacks, SVG and pprof (default: none)\n"
 		"  -F, --frequency HZ       cpu collector: samples per second per CPU (default "
 		"99)\n"
-		"      --min-block DURATION offcpu collector: ignore blocks shorter (default 1us)\n"
+		"      --min-block DURATION offcpu collector: stacks of blocks at least this "
+		"long;\n"
+		"                           shorter ones are only counted (default 50us)\n"
 		"      --tcp-by lport|rport tcp collector: break down by local or remote port\n"
 		"      --tcp-max-ports N    distinct ports kept with --tcp-by; the rest are\n"
 		"                           counted as port=\"other\" (1 to 256, default 32)\n"

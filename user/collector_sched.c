@@ -7,11 +7,19 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "bpf_util.h"
+#include "cgroup_map.h"
 #include "collector_sched.h"
 #include "kprof/sched.h"
 #include "sched.skel.h"
 
 #define NAME "sched"
+
+struct sched_state {
+	struct sched_bpf *skel;
+	/* --by cgroup only (NULL otherwise). */
+	struct cgroup_series *cgroups;
+	struct cgroup_map *cg_map;
+};
 
 /* Parameters of the tracepoint's BTF prototype, after the hidden void *__data. */
 static int tracepoint_nargs(const struct btf *btf, const char *tp)
@@ -53,29 +61,80 @@ static void configure(struct sched_bpf *skel, const struct sched_features *f)
 	skel->rodata->use_task_storage = f->task_storage;
 	bpf_map__set_autocreate(skel->maps.sched_task_storage, f->task_storage);
 	bpf_map__set_autocreate(skel->maps.sched_task_hash, !f->task_storage);
+	/* kprof_sched_switch_cg replaces kprof_sched_switch with --by cgroup only. */
+	bpf_program__set_autoload(skel->progs.kprof_sched_switch_cg, false);
+}
+
+static void sched_stop(void *state)
+{
+	struct sched_state *st = state;
+
+	if (!st)
+		return;
+	sched_bpf__destroy(st->skel);
+	cgroup_map_free(st->cg_map);
+	cgroup_series_free(st->cgroups);
+	free(st);
+}
+
+/* --by cgroup, between open and load: the flag, the hash's size, the labels. */
+static int by_cgroup_setup(const struct kprof_config *cfg, struct sched_state *st,
+			   struct kprof_error *err)
+{
+	int ret = 0;
+
+	st->cgroups = cgroup_map_series_new(cfg, err, &ret);
+	if (!st->cgroups)
+		return ret;
+	bpf_program__set_autoload(st->skel->progs.kprof_sched_switch, false);
+	bpf_program__set_autoload(st->skel->progs.kprof_sched_switch_cg, true);
+	ret = bpf_map__set_max_entries(
+		st->skel->maps.sched_cg_stats,
+		cgroup_map_entries(sizeof(struct kprof_sched_stats), KPROF_SCHED_CG_BUDGET,
+				   KPROF_SCHED_CG_ENTRIES_MIN, KPROF_SCHED_CG_ENTRIES_MAX));
+	if (ret)
+		kprof_explain_bpf_error(NAME, "size the cgroup map", ret, err);
+	return ret;
 }
 
 int sched_start_with(const struct kprof_config *cfg, const struct sched_features *f, void **state,
 		     struct bpf_object **obj, struct kprof_error *err)
 {
-	struct sched_bpf *skel = sched_bpf__open();
+	struct sched_state *st = calloc(1, sizeof(*st));
 	int ret;
 
-	if (!skel) {
+	if (!st) {
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
+		return -ENOMEM;
+	}
+	st->skel = sched_bpf__open();
+	if (!st->skel) {
 		ret = -errno;
 		kprof_explain_bpf_error(NAME, "open", ret, err);
-		return ret;
+		goto out_stop;
 	}
-	configure(skel, f);
-	KPROF_SET_FILTER_RODATA(skel, cfg);
-	ret = kprof_skel_load_attach(NAME, skel->skeleton, cfg, true, err);
+	configure(st->skel, f);
+	KPROF_SET_FILTER_RODATA(st->skel, cfg);
+	if (cfg->by_cgroup) {
+		ret = by_cgroup_setup(cfg, st, err);
+		if (ret)
+			goto out_stop;
+	}
+	ret = kprof_skel_load_attach(NAME, st->skel->skeleton, cfg, true, err);
 	if (ret)
-		goto out_destroy;
-	*state = skel;
-	*obj = skel->obj;
+		goto out_stop;
+	if (st->cgroups) {
+		st->cg_map = sched_cgroup_map(st->skel, &ret);
+		if (!st->cg_map) {
+			kprof_explain_bpf_error(NAME, "read the cgroup map's info", ret, err);
+			goto out_stop;
+		}
+	}
+	*state = st;
+	*obj = st->skel->obj;
 	return 0;
-out_destroy:
-	sched_bpf__destroy(skel);
+out_stop:
+	sched_stop(st);
 	return ret;
 }
 
@@ -88,9 +147,7 @@ static int sched_start(const struct kprof_config *cfg, void **state, struct bpf_
 	return sched_start_with(cfg, &f, state, obj, err);
 }
 
-static const struct {
-	const char *name, *help;
-} families[KPROF_SCHED_HISTS] = {
+const struct sched_family sched_families[KPROF_SCHED_HISTS] = {
 	[KPROF_SCHED_RUNQ] = {"kprof_sched_runqueue_latency_seconds",
 			      "Time from becoming runnable (wakeup or preemption) to running "
 			      "on a CPU."},
@@ -104,6 +161,7 @@ static const struct {
 static const char *const lost_reasons[KPROF_SCHED_LOST_REASONS] = {
 	[KPROF_SCHED_LOST_STORAGE] = "task_storage_unavailable",
 	[KPROF_SCHED_LOST_MAP_FULL] = "task_map_full",
+	[KPROF_SCHED_LOST_CG_MAP] = "cgroup_map_full",
 	[KPROF_SCHED_LOST_UNSEEN_RUNQ] = "unseen_runqueue",
 	[KPROF_SCHED_LOST_UNSEEN_OFFCPU] = "unseen_offcpu",
 	[KPROF_SCHED_LOST_UNSEEN_ONCPU] = "unseen_oncpu",
@@ -137,9 +195,8 @@ static int collect_recursion_misses(struct sched_bpf *skel, struct model *m)
 		       : -ENOMEM;
 }
 
-static int sched_collect(void *state, struct model *m)
+static int collect_hosts(struct sched_bpf *skel, struct model *m)
 {
-	struct sched_bpf *skel = state;
 	int ncpus = kprof_ncpus(), ret;
 	struct kprof_sched_stats *all;
 
@@ -148,8 +205,8 @@ static int sched_collect(void *state, struct model *m)
 		return -ENOMEM;
 	ret = kprof_array_read(bpf_map__fd(skel->maps.sched_stats), 1, all, sizeof(*all), true);
 	for (int h = 0; !ret && h < KPROF_SCHED_HISTS; h++) {
-		struct family *f = model_family(m, NAME, families[h].name, families[h].help,
-						FAMILY_HISTOGRAM, 0, NULL);
+		struct family *f = model_family(m, NAME, sched_families[h].name,
+						sched_families[h].help, FAMILY_HISTOGRAM, 0, NULL);
 		struct series *s = f ? family_series(f, NULL) : NULL;
 
 		if (!s) {
@@ -160,15 +217,25 @@ static int sched_collect(void *state, struct model *m)
 			hist_merge(s->hist, &all[cpu].hist[h]);
 	}
 	free(all);
-	if (!ret)
-		ret = kprof_collect_lost(m, NAME, bpf_map__fd(skel->maps.sched_lost), lost_reasons,
-					 KPROF_SCHED_LOST_REASONS);
-	if (!ret)
-		ret = collect_recursion_misses(skel, m);
 	return ret;
 }
 
-static void sched_stop(void *state)
+static int sched_collect(void *state, struct model *m)
+{
+	struct sched_state *st = state;
+	int ret;
+
+	ret = st->cgroups ? sched_collect_by_cgroup(st->skel, st->cgroups, st->cg_map, m)
+			  : collect_hosts(st->skel, m);
+	if (!ret)
+		ret = kprof_collect_lost(m, NAME, bpf_map__fd(st->skel->maps.sched_lost),
+					 lost_reasons, KPROF_SCHED_LOST_REASONS);
+	if (!ret)
+		ret = collect_recursion_misses(st->skel, m);
+	return ret;
+}
+
+static void sched_close_object(void *state)
 {
 	sched_bpf__destroy(state);
 }
@@ -196,5 +263,6 @@ const struct collector_desc collector_sched = {
 	.collect = sched_collect,
 	.stop = sched_stop,
 	.open_object = sched_open_object,
-	.close_object = sched_stop,
+	.close_object = sched_close_object,
+	.by_cgroup = true,
 };

@@ -20,20 +20,15 @@ struct syscall_state {
 	/* --by cgroup only (NULL otherwise). */
 	struct cgroup_series *cgroups;
 	struct cgroup_map *cg_map;
+	/*
+	 * Slot -> name, read again only when slots were handed out since: a
+	 * slot keeps its syscall for the collector's life. Slots below named
+	 * all have their names.
+	 */
+	const char *names[KPROF_SYSCALL_SLOTS];
+	char unknown[KPROF_SYSCALL_SLOTS][24];
+	__u32 named;
 };
-
-/* Entries of syscall_cg_stats: a memory budget, see KPROF_SYSCALL_CG_BUDGET. */
-static __u32 cg_entries(void)
-{
-	size_t per_entry = sizeof(struct kprof_syscall_stats) * (size_t)kprof_ncpus();
-	size_t n = KPROF_SYSCALL_CG_BUDGET / per_entry;
-
-	if (n > KPROF_SYSCALL_CG_ENTRIES_MAX)
-		n = KPROF_SYSCALL_CG_ENTRIES_MAX;
-	if (n < KPROF_SYSCALL_CG_ENTRIES_MIN)
-		n = KPROF_SYSCALL_CG_ENTRIES_MIN;
-	return (__u32)n;
-}
 
 static void syscall_stop(void *state)
 {
@@ -52,18 +47,15 @@ static int by_cgroup_setup(const struct kprof_config *cfg, struct syscall_state 
 {
 	int ret = 0;
 
-	st->cgroups = cgroup_series_new(cfg->cgroup_max_series, &ret);
-	if (!st->cgroups) {
-		snprintf(err->msg, sizeof(err->msg), "%s",
-			 ret == -ENOENT ? "--by cgroup needs a cgroup v2 hierarchy, and none is "
-					  "mounted"
-					: "out of memory");
+	st->cgroups = cgroup_map_series_new(cfg, err, &ret);
+	if (!st->cgroups)
 		return ret;
-	}
-	cgroup_series_set_grace(st->cgroups, cfg->cgroup_grace_ns ? cfg->cgroup_grace_ns
-								  : CGROUP_SERIES_GRACE_DEFAULT_NS);
 	st->skel->rodata->by_cgroup = true;
-	ret = bpf_map__set_max_entries(st->skel->maps.syscall_cg_stats, cg_entries());
+	/* A memory budget, see KPROF_SYSCALL_CG_BUDGET. */
+	ret = bpf_map__set_max_entries(
+		st->skel->maps.syscall_cg_stats,
+		cgroup_map_entries(sizeof(struct kprof_syscall_stats), KPROF_SYSCALL_CG_BUDGET,
+				   KPROF_SYSCALL_CG_ENTRIES_MIN, KPROF_SYSCALL_CG_ENTRIES_MAX));
 	if (ret)
 		kprof_explain_bpf_error(NAME, "size the cgroup map", ret, err);
 	return ret;
@@ -131,11 +123,36 @@ int syscall_slot_names(struct syscall_bpf *skel, const char *names[KPROF_SYSCALL
 	return 0;
 }
 
-static int collect_latency(struct syscall_bpf *skel, struct model *m)
+/* Slots handed out so far, "other" included: the entries worth reading. */
+static __u32 slots_used(struct syscall_bpf *skel)
 {
-	const char *names[KPROF_SYSCALL_SLOTS];
-	char unknown[KPROF_SYSCALL_SLOTS][24];
+	/* The BPF side may count past the last slot: it then hands out none. */
+	__u32 next = __atomic_load_n(&skel->bss->next_slot, __ATOMIC_RELAXED);
+
+	return (next < KPROF_SYSCALL_SLOTS - 1 ? next : KPROF_SYSCALL_SLOTS - 1) + 1;
+}
+
+/* The names of slots 0..used-1, from the cache or read again. */
+static int slot_names(struct syscall_state *st, __u32 used)
+{
+	int ret;
+
+	if (st->named >= used)
+		return 0;
+	ret = syscall_slot_names(st->skel, st->names, st->unknown);
+	if (ret)
+		return ret;
+	/* A slot is counted before its syscall's entry is written: not named yet. */
+	for (st->named = 0; st->named < used && st->names[st->named]; st->named++)
+		;
+	return 0;
+}
+
+static int collect_latency(struct syscall_state *st, struct model *m)
+{
+	struct syscall_bpf *skel = st->skel;
 	int ncpus = kprof_ncpus(), fd = bpf_map__fd(skel->maps.syscall_stats), ret;
+	__u32 used = slots_used(skel);
 	struct kprof_syscall_stats *all;
 	struct family *f;
 
@@ -145,23 +162,24 @@ static int collect_latency(struct syscall_bpf *skel, struct model *m)
 	if (!f)
 		return -ENOMEM;
 	f->flags |= FAMILY_HAS_ERRORS;
-	ret = syscall_slot_names(skel, names, unknown);
+	ret = slot_names(st, used);
 	if (ret)
 		return ret;
-	all = calloc((size_t)ncpus * KPROF_SYSCALL_SLOTS, sizeof(*all));
+	/* Only the slots in use: 1.4 KiB per slot and CPU, copied on every scrape. */
+	all = calloc((size_t)ncpus * used, sizeof(*all));
 	if (!all)
 		return -ENOMEM;
-	ret = kprof_array_read(fd, KPROF_SYSCALL_SLOTS, all, sizeof(*all), true);
-	for (__u32 slot = 0; !ret && slot < KPROF_SYSCALL_SLOTS; slot++) {
+	ret = kprof_array_read(fd, used, all, sizeof(*all), true);
+	for (__u32 slot = 0; !ret && slot < used; slot++) {
 		struct kprof_syscall_stats *vals = all + (size_t)slot * ncpus;
 		struct series *s;
 		__u64 count = 0;
 
 		for (int cpu = 0; cpu < ncpus; cpu++)
 			count += vals[cpu].hist.count;
-		if (!count || !names[slot])
+		if (!count || !st->names[slot])
 			continue;
-		s = family_series(f, &names[slot]);
+		s = family_series(f, &st->names[slot]);
 		if (!s) {
 			ret = -ENOMEM;
 			break;
@@ -178,38 +196,44 @@ static int collect_latency(struct syscall_bpf *skel, struct model *m)
 static int collect_errors(struct syscall_bpf *skel, struct model *m)
 {
 	static const char *const labels[] = {"syscall", "errno"};
-	int fd = bpf_map__fd(skel->maps.syscall_errors);
-	struct kprof_syscall_errno_key key, next, *prev = NULL;
+	int fd = bpf_map__fd(skel->maps.syscall_errors), ret;
+	struct kprof_syscall_errno_key *keys;
 	struct family *f;
+	__u64 *counts;
+	__u32 n = 0;
 
 	f = model_family(m, NAME, "kprof_syscall_errors_total",
 			 "Syscalls that returned an error, per syscall and errno.", FAMILY_COUNTER,
 			 2, labels);
 	if (!f)
 		return -ENOMEM;
-	/* The map is bounded (KPROF_SYSCALL_ERRNO_MAX), so this loop is too. */
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
+	/* Bounded by KPROF_SYSCALL_ERRNO_MAX (32 KiB); read in batches, not key by key. */
+	keys = calloc(KPROF_SYSCALL_ERRNO_MAX, sizeof(*keys));
+	counts = calloc(KPROF_SYSCALL_ERRNO_MAX, sizeof(*counts));
+	ret = keys && counts ? 0 : -ENOMEM;
+	if (!ret)
+		ret = kprof_hash_read(fd, sizeof(*keys), sizeof(*counts), KPROF_SYSCALL_ERRNO_MAX,
+				      keys, counts, &n);
+	for (__u32 i = 0; !ret && i < n; i++) {
 		char nrbuf[24], errbuf[24];
 		const char *values[2];
 		struct series *s;
-		__u64 count;
 
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &count))
-			continue;
-		values[0] = syscall_name(key.nr, nrbuf, sizeof(nrbuf));
-		values[1] = strerrorname_np(key.err);
+		values[0] = syscall_name(keys[i].nr, nrbuf, sizeof(nrbuf));
+		values[1] = strerrorname_np(keys[i].err);
 		if (!values[1]) {
-			snprintf(errbuf, sizeof(errbuf), "%u", key.err);
+			snprintf(errbuf, sizeof(errbuf), "%u", keys[i].err);
 			values[1] = errbuf;
 		}
 		s = family_series(f, values);
 		if (!s)
-			return -ENOMEM;
-		s->value += count;
+			ret = -ENOMEM;
+		else
+			s->value += counts[i];
 	}
-	return 0;
+	free(keys);
+	free(counts);
+	return ret;
 }
 
 static const char *const lost_reasons[KPROF_SYSCALL_LOST_REASONS] = {
@@ -226,7 +250,7 @@ static int syscall_collect(void *state, struct model *m)
 	int ret;
 
 	ret = st->cgroups ? syscall_collect_by_cgroup(skel, st->cgroups, st->cg_map, m)
-			  : collect_latency(skel, m);
+			  : collect_latency(st, m);
 	if (!ret)
 		ret = collect_errors(skel, m);
 	if (!ret)

@@ -113,8 +113,6 @@ static int add_overflow(struct syscall_bpf *skel, struct family *f, const char *
 int syscall_collect_by_cgroup(struct syscall_bpf *skel, struct cgroup_series *cs,
 			      struct cgroup_map *cm, struct model *m)
 {
-	static const char *const family_l[] = {"family"};
-	static const char *const family_v[] = {FAMILY};
 	const char *names[KPROF_SYSCALL_SLOTS];
 	char unknown[KPROF_SYSCALL_SLOTS][24];
 	__u64 dropped = 0;
@@ -137,11 +135,7 @@ int syscall_collect_by_cgroup(struct syscall_bpf *skel, struct cgroup_series *cs
 	}
 	if (!ret)
 		ret = add_overflow(skel, f, names);
-	if (!ret &&
-	    !model_counter_add(m, NAME, "kprof_cgroup_series_dropped_total",
-			       "Events summed into cgroup=\"other\" because "
-			       "--cgroup.max-series cgroups already had series, per family.",
-			       1, family_l, family_v, (double)dropped))
-		ret = -ENOMEM;
+	if (!ret)
+		ret = cgroup_dropped_add(m, NAME, FAMILY, dropped);
 	return ret;
 }

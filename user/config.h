@@ -16,6 +16,13 @@
  */
 #define KPROF_RECORD_FREQUENCY_HZ 99
 #define KPROF_SERVE_FREQUENCY_HZ  19
+/*
+ * Default offcpu --min-block. Blocks at least this long get their stacks
+ * walked (about 4 us of CPU here, docs/flamegraphs.md), so the walks cost at
+ * most 4/50 of the time they explain; shorter ones (scheduler hand-offs, pipe
+ * and futex ping-pong) are counted with their total time, without a stack.
+ */
+#define KPROF_MIN_BLOCK_NS 50000ULL
 
 struct kprof_config {
 	uint64_t duration_ns;
@@ -38,6 +45,8 @@ struct kprof_config {
 	/* cpu / offcpu: sampling frequency, minimum block time, output files. */
 	int frequency_hz;
 	uint64_t min_block_ns;
+	/* offcpu: the pre-6.16 path even where sched_exit_tp exists (tests). */
+	bool offcpu_walk_at_switch_out;
 	const char *output_dir;
 
 	/* Per-cgroup breakdown and in-kernel cgroup filter (fleet). */

@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include "hist.h"
 
-#define MODEL_MAX_LABELS 4
+#define MODEL_MAX_LABELS 6
 
 enum family_type {
 	FAMILY_COUNTER,

@@ -149,6 +149,24 @@ int stack_profile_add(struct stack_profile *p, uint32_t pid, const char *comm, c
 	return 0;
 }
 
+/*
+ * A tracepoint with more than one probe attached calls them through
+ * __traceiter_<name>: stacks walked from a tracepoint program (offcpu) have
+ * that frame on top, or not, depending on what else is attached to the
+ * tracepoint. Dropped, so the stacks do not.
+ */
+static void drop_traceiter_leaf(struct stack_profile *p, struct stack_sample *s)
+{
+	while (s->nkern > 1) {
+		const struct stack_location *l = &p->locs[s->locs[0]];
+
+		if (l->kind != LOC_KERNEL || strncmp(l->frame.function, "__traceiter_", 12))
+			break;
+		memmove(s->locs, s->locs + 1, (s->nkern + s->nuser - 1) * sizeof(*s->locs));
+		s->nkern--;
+	}
+}
+
 void stack_profile_symbolize(struct stack_profile *p, struct symbolizer *s)
 {
 	for (size_t i = 0; i < p->nlocs; i++) {
@@ -173,6 +191,8 @@ void stack_profile_symbolize(struct stack_profile *p, struct symbolizer *s)
 		if (!l->frame.file)
 			l->frame.file = "";
 	}
+	for (size_t i = 0; i < p->nsamples; i++)
+		drop_traceiter_leaf(p, &p->samples[i]);
 }
 
 uint64_t stack_profile_total_count(const struct stack_profile *p)

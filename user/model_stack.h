@@ -55,6 +55,8 @@ struct stack_profile {
 	uint64_t start_ns;
 	/* Samples whose stack or count was lost (all reasons). */
 	uint64_t lost;
+	/* offcpu: blocks under --min-block, counted without a stack, and their ns. */
+	uint64_t below_count, below_ns;
 
 	struct stack_sample *samples;
 	size_t nsamples, samples_cap;

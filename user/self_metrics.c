@@ -95,25 +95,44 @@ static int program_stats(struct model *m, const char *collector, struct bpf_obje
 	return ret;
 }
 
+/* Batch reads of maps up to this size count them in one or two syscalls. */
+#define BATCH_COUNT_BYTES (256 << 10)
+
 /* Entries in a hash map: bounded by max_entries, so is the loop. */
 static long walk_entries(const struct bpf_map *map)
 {
-	__u32 key_size = bpf_map__key_size(map), max = bpf_map__max_entries(map);
-	int fd = bpf_map__fd(map);
-	char *key = calloc(2, key_size ? key_size : 1);
-	long n = 0;
+	__u32 key_size = bpf_map__key_size(map), max = bpf_map__max_entries(map), n = 0;
+	enum bpf_map_type t = bpf_map__type(map);
+	bool percpu = t == BPF_MAP_TYPE_PERCPU_HASH || t == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+	size_t stride = percpu ? (size_t)((bpf_map__value_size(map) + 7) & ~7u) * kprof_ncpus()
+			       : bpf_map__value_size(map);
+	int fd = bpf_map__fd(map), ret;
+	char *keys, *values;
 
-	if (!key)
-		return -ENOMEM;
-	if (!bpf_map_get_next_key(fd, NULL, key)) {
-		for (n = 1; n <= (long)max; n++) {
-			memcpy(key + key_size, key, key_size);
-			if (bpf_map_get_next_key(fd, key + key_size, key))
-				break;
+	if ((size_t)max * (key_size + stride) > BATCH_COUNT_BYTES) {
+		/* Too large to read at once: walk the keys, one syscall each. */
+		char *key = calloc(2, key_size ? key_size : 1);
+		long walked = 0;
+
+		if (!key)
+			return -ENOMEM;
+		if (!bpf_map_get_next_key(fd, NULL, key)) {
+			for (walked = 1; walked <= (long)max; walked++) {
+				memcpy(key + key_size, key, key_size);
+				if (bpf_map_get_next_key(fd, key + key_size, key))
+					break;
+			}
 		}
+		free(key);
+		return walked;
 	}
-	free(key);
-	return n;
+	keys = malloc((size_t)max * key_size);
+	values = malloc((size_t)max * stride);
+	ret = keys && values ? kprof_hash_read(fd, key_size, stride, max, keys, values, &n)
+			     : -ENOMEM;
+	free(keys);
+	free(values);
+	return ret ? ret : (long)n;
 }
 
 /*

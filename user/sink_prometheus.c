@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <float.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +119,12 @@ struct out {
 	bool oom; /* set on the first failed allocation; later writes do nothing */
 };
 
+/*
+ * The size of the last exposition: the next one starts at it, not with a
+ * chain of reallocations (each a copy, and a hole left in the heap).
+ */
+static _Atomic size_t last_len;
+
 static bool reserve(struct out *o, size_t n)
 {
 	size_t cap;
@@ -127,7 +134,7 @@ static bool reserve(struct out *o, size_t n)
 		return false;
 	if (o->len + n <= o->cap)
 		return true;
-	cap = o->cap ? o->cap : 64 * 1024;
+	cap = o->cap ? o->cap : 4096;
 	while (cap < o->len + n)
 		cap *= 2;
 	p = realloc(o->data, cap);
@@ -369,10 +376,17 @@ int prom_render(const struct model *m, const struct prom_options *o, enum prom_f
 	struct bounds *b = malloc(sizeof(*b));
 	struct out out = {0}, labels = {0};
 
+	size_t hint = atomic_load(&last_len);
+
 	*text = NULL;
 	*len = 0;
 	if (!b)
 		return -ENOMEM;
+	/* 1/8 more than last time: series come and go between scrapes. */
+	if (!reserve(&out, hint + hint / 8 + 4096)) {
+		free(b);
+		return -ENOMEM;
+	}
 	bounds_init(b, o);
 	for (size_t i = 0; i < m->nfamilies; i++)
 		put_family(&out, &labels, m->families[i], b, fmt);
@@ -388,6 +402,7 @@ int prom_render(const struct model *m, const struct prom_options *o, enum prom_f
 	}
 	*text = out.data;
 	*len = out.len - 1;
+	atomic_store(&last_len, *len);
 	return 0;
 }
 

@@ -12,6 +12,8 @@ static const char *const lost_reasons[KPROF_STACK_LOST_REASONS] = {
 	[KPROF_STACK_LOST_STACK_FULL] = "stack_map_full",
 	[KPROF_STACK_LOST_COUNTS_FULL] = "counts_map_full",
 	[KPROF_STACK_LOST_STORAGE] = "task_storage_unavailable",
+	[KPROF_STACK_LOST_SWITCH_IN] = "switch_in_missed",
+	[KPROF_STACK_LOST_UNFINISHED] = "switch_in_unseen",
 };
 
 /* Frames of one stack id, leaf first; the map zero-fills after the last. */

@@ -23,6 +23,19 @@ struct kprof_sched_stats {
 #define KPROF_SCHED_TASKS_MAX 10240
 
 /*
+ * --by cgroup: per-CPU hash of cgroup v2 id (__u64) -> kprof_sched_stats
+ * (4.1 KiB per CPU). One entry in the BPF object so that without the flag
+ * it costs nothing; userspace sizes it at load to min(MAX, BUDGET / (value
+ * x ncpus)) entries, at least MIN: one entry per cgroup that runs tasks
+ * (not per cgroup and key, as syscall), so fewer entries than syscall's.
+ * Events that find it full go to the array (reported as cgroup="other")
+ * and are counted as lost, reason "cgroup_map_full".
+ */
+#define KPROF_SCHED_CG_ENTRIES_MAX 4096
+#define KPROF_SCHED_CG_ENTRIES_MIN 64
+#define KPROF_SCHED_CG_BUDGET	   (8u << 20)
+
+/*
  * The UNSEEN reasons: events of a selected thread that the kernel did not
  * show to BPF at all (no program ran, no recursion miss either), found from
  * the thread's own sequence: it switches out without having been seen to
@@ -33,6 +46,7 @@ struct kprof_sched_stats {
 enum kprof_sched_lost {
 	KPROF_SCHED_LOST_STORAGE,	/* task storage could not be had */
 	KPROF_SCHED_LOST_MAP_FULL,	/* pre-5.11 hash of start times full */
+	KPROF_SCHED_LOST_CG_MAP,	/* counted under cgroup "other": map full */
 	KPROF_SCHED_LOST_UNSEEN_RUNQ,	/* a run-queue period */
 	KPROF_SCHED_LOST_UNSEEN_OFFCPU, /* an off-CPU period */
 	KPROF_SCHED_LOST_UNSEEN_ONCPU,	/* an on-CPU slice */

@@ -33,7 +33,16 @@ enum kprof_stack_lost {
 	KPROF_STACK_LOST_STACK_FULL,  /* stack map out of entries (-ENOMEM) */
 	KPROF_STACK_LOST_COUNTS_FULL, /* counts hash full: sample not counted */
 	KPROF_STACK_LOST_STORAGE,     /* offcpu: no task storage for the start time */
+	KPROF_STACK_LOST_SWITCH_IN,   /* offcpu: the block's switch-in was not seen */
+	KPROF_STACK_LOST_UNFINISHED,  /* offcpu: left the CPU with the last block still open */
 	KPROF_STACK_LOST_REASONS,
+};
+
+/* offcpu: blocks under --min-block (not in the flame graph), per CPU. */
+enum kprof_offcpu_short {
+	KPROF_OFFCPU_SHORT_BLOCKS,
+	KPROF_OFFCPU_SHORT_NS,
+	KPROF_OFFCPU_SHORT_FIELDS,
 };
 
 #endif /* KPROF_STACK_H */

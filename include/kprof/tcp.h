@@ -34,9 +34,31 @@ struct kprof_tcp_stats {
 	struct kprof_hist duration; /* ESTABLISHED -> CLOSE */
 };
 
+/*
+ * --by cgroup: per-CPU hash of (cgroup id, port slot) -> kprof_tcp_stats
+ * (4.1 KiB per CPU). One entry in the BPF object so that without the flag
+ * it costs nothing; userspace sizes it at load to min(MAX, BUDGET / (value
+ * x ncpus)) entries, at least MIN. Events that find it full go to the
+ * per-slot array (reported as cgroup="other") and are counted as lost,
+ * reason "cgroup_map_full".
+ */
+#define KPROF_TCP_CG_ENTRIES_MAX 4096
+#define KPROF_TCP_CG_ENTRIES_MIN 64
+#define KPROF_TCP_CG_BUDGET	 (8u << 20)
+/* Failed connects per (cgroup, errno slot): rare, so one shared hash. */
+#define KPROF_TCP_CG_FAILURES_MAX 1024
+
+struct kprof_tcp_cg_key {
+	__u64 cgroup_id;
+	__u32 slot; /* port slot (stats) or errno slot (failures) */
+	__u32 pad;
+};
+
 enum kprof_tcp_lost {
-	KPROF_TCP_LOST_STORAGE,	   /* socket storage could not be allocated */
-	KPROF_TCP_LOST_PORT_SLOTS, /* counted under port="other": slots full */
+	KPROF_TCP_LOST_STORAGE,	    /* socket storage could not be allocated */
+	KPROF_TCP_LOST_PORT_SLOTS,  /* counted under port="other": slots full */
+	KPROF_TCP_LOST_CG_MAP,	    /* counted under cgroup "other": map full */
+	KPROF_TCP_LOST_CG_FAILURES, /* failure counted under cgroup "other": map full */
 	KPROF_TCP_LOST_REASONS,
 };
 

@@ -15,11 +15,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
-#include <linux/types.h>
-#include "kprof/hist.h"
-#include "kprof/syscall.h"
 #include "cgroup.h"
 #include "cli.h"
 #include "session.h"
@@ -31,41 +26,20 @@
 #define NC     25
 #define FAMILY "kprof_syscall_latency_seconds"
 #define NCG    8
-#define GRACE  2000000000ULL
 
 static char parent[64], cg[NCG][96]; /* relative to the mount: a to h */
 
 static int setup(void **state)
 {
 	(void)state;
-	if (cgroup2_mount_point("/proc/self/mountinfo", mount, sizeof(mount)))
-		return 0; /* each test skips, saying why */
-	snprintf(parent, sizeof(parent), "/kprof-bycg-%d", (int)getpid());
-	if (make_cgroup(parent)) {
-		mount[0] = 0; /* not root, or a read-only hierarchy: skip */
-		return 0;
-	}
-	for (int i = 0; i < NCG; i++) {
-		snprintf(cg[i], sizeof(cg[i]), "%s/%c", parent, 'a' + i);
-		if (make_cgroup(cg[i]))
-			mount[0] = 0;
-	}
-	return 0;
+	return make_test_cgroups("kprof-bycg", parent, sizeof(parent), cg, NCG);
 }
 
 /* Always runs, whatever the tests did: the cgroups go. */
 static int teardown(void **state)
 {
 	(void)state;
-	if (!parent[0])
-		return 0;
-	if (!mount[0] && cgroup2_mount_point("/proc/self/mountinfo", mount, sizeof(mount)))
-		return 0;
-	for (int i = 0; i < NCG; i++)
-		if (cg[i][0])
-			remove_cgroup(cg[i]);
-	remove_cgroup(parent);
-	return 0;
+	return remove_test_cgroups(parent, cg, NCG);
 }
 
 static void getppids(void *arg)
@@ -94,20 +68,6 @@ static void run_in(const char *rel, int n)
 	workload_wait(&w);
 }
 
-/* grace_ns 0: the default (5 minutes, so nothing is evicted during a test). */
-static void start(struct collector *c, struct kprof_config *cfg, int max_series, uint64_t grace_ns)
-{
-	struct kprof_error err;
-
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->by_cgroup = true;
-	cfg->cgroup_max_series = max_series;
-	cfg->cgroup_grace_ns = grace_ns;
-	cfg->cgroups[cfg->ncgroups++] = parent;
-	if (collector_start(c, collector_find("syscall"), cfg, &err))
-		fail_msg("%s", err.msg);
-}
-
 /* getppid count under cgroup label value, -1 when there is no such series. */
 static long long getppids_of(struct model *m, const char *cgroup)
 {
@@ -117,36 +77,18 @@ static long long getppids_of(struct model *m, const char *cgroup)
 	return s ? (long long)s->hist->count : -1;
 }
 
-static double dropped(struct model *m)
-{
-	static const char *const v[] = {FAMILY};
-	struct series *s = find_series(m, "kprof_cgroup_series_dropped_total", v);
-
-	return s ? s->value : -1;
-}
-
-static struct model *collect(struct collector *c)
-{
-	struct model *m = model_new();
-
-	assert_non_null(m);
-	assert_int_equal(collector_collect(c, m), 0);
-	return m;
-}
-
 static void test_each_cgroup_under_its_label(void **state)
 {
-	struct kprof_config cfg;
 	struct collector c;
 	struct model *m;
 	struct family *f;
 
 	(void)state;
 	REQUIRE_CGROUPS();
-	start(&c, &cfg, 100, 0);
+	start_by_cgroup(&c, collector_find("syscall"), parent, 100, 0);
 	run_in(cg[0], NA);
 	run_in(cg[1], NB);
-	m = collect(&c);
+	m = collect_model(&c);
 	collector_stop(&c);
 	f = model_find(m, FAMILY);
 	assert_non_null(f);
@@ -155,102 +97,62 @@ static void test_each_cgroup_under_its_label(void **state)
 	assert_int_equal(getppids_of(m, cg[0]), NA);
 	assert_int_equal(getppids_of(m, cg[1]), NB);
 	assert_int_equal(getppids_of(m, "other"), -1);
-	assert_true(dropped(m) == 0);
+	assert_true(dropped_of(m, FAMILY) == 0);
 	model_free(m);
 }
 
 /* With a cap of 2, a and b (seen first) keep their series; c goes to "other". */
 static void test_over_max_series_is_other(void **state)
 {
-	struct kprof_config cfg;
 	struct collector c;
 	struct model *m;
 
 	(void)state;
 	REQUIRE_CGROUPS();
-	start(&c, &cfg, 2, 0);
+	start_by_cgroup(&c, collector_find("syscall"), parent, 2, 0);
 	run_in(cg[0], NA);
 	run_in(cg[1], NB);
-	m = collect(&c);
+	m = collect_model(&c);
 	assert_int_equal(getppids_of(m, cg[0]), NA);
 	assert_int_equal(getppids_of(m, cg[1]), NB);
 	model_free(m);
 	run_in(cg[2], NC);
-	m = collect(&c);
+	m = collect_model(&c);
 	collector_stop(&c);
 	assert_int_equal(getppids_of(m, cg[0]), NA);
 	assert_int_equal(getppids_of(m, cg[1]), NB);
 	assert_int_equal(getppids_of(m, cg[2]), -1);
 	assert_int_equal(getppids_of(m, "other"), NC);
 	/* c's getppid calls and whatever else it did on its way out. */
-	assert_true(dropped(m) >= NC);
+	assert_true(dropped_of(m, FAMILY) >= NC);
 	model_free(m);
 }
 
 /* A cgroup removed before the read: its events are counted as "gone". */
 static void test_vanished_cgroup_is_gone(void **state)
 {
-	struct kprof_config cfg;
 	struct collector c;
 	struct model *m;
 
 	(void)state;
 	REQUIRE_CGROUPS();
-	start(&c, &cfg, 100, 0);
+	start_by_cgroup(&c, collector_find("syscall"), parent, 100, 0);
 	run_in(cg[3], NC);
 	remove_cgroup(cg[3]);
-	m = collect(&c);
+	m = collect_model(&c);
 	collector_stop(&c);
 	assert_int_equal(getppids_of(m, "gone"), NC);
 	model_free(m);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void sleep_until(double t)
-{
-	double d = t - now_s();
-	struct timespec ts;
-
-	if (d <= 0)
-		return;
-	ts.tv_sec = (time_t)d;
-	ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
-	nanosleep(&ts, NULL);
-}
-
-/* Entries of the kernel's (cgroup, slot) hash that belong to cgroup id. */
-static int kernel_entries_of(struct collector *c, uint64_t id)
-{
-	struct bpf_map *map = bpf_object__find_map_by_name(c->obj, "syscall_cg_stats");
-	struct kprof_syscall_cg_key key, next, *prev = NULL;
-	int fd, n = 0;
-
-	assert_non_null(map);
-	fd = bpf_map__fd(map);
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		n += key.cgroup_id == id;
-	}
-	return n;
-}
-
 /*
  * --cgroup.grace 2s: a removed cgroup keeps its series (and its path label)
- * during the grace, counted from the last read its counts grew; the first
- * read after it has no series of that cgroup, and its kernel entries are
- * gone. Reads 1.5 s after the growth read keep it, reads 2 s after drop it.
+ * during the grace, counted from the last read its counts grew; its kernel
+ * entries go at the first read 1 s after (drained: the series then comes
+ * from userspace); the first read 2 s after has no series of that cgroup.
  */
 static void test_removed_cgroup_goes_after_grace(void **state)
 {
-	struct kprof_config cfg;
 	struct collector c;
 	struct model *m;
 	double t0, t1;
@@ -258,28 +160,37 @@ static void test_removed_cgroup_goes_after_grace(void **state)
 
 	(void)state;
 	REQUIRE_CGROUPS();
-	start(&c, &cfg, 100, GRACE);
+	start_by_cgroup(&c, collector_find("syscall"), parent, 100, TEST_GRACE_NS);
 	id = cgroup_id_of(mount, cg[4]);
 	run_in(cg[4], NA);
 	run_in(cg[5], NB);
 	t0 = now_s();
-	m = collect(&c); /* e and f grew in this read */
+	m = collect_model(&c); /* e and f grew in this read */
 	t1 = now_s();
 	assert_int_equal(getppids_of(m, cg[4]), NA);
 	model_free(m);
 	remove_cgroup(cg[4]);
-	sleep_until(t0 + 1.5);
-	m = collect(&c);
+	sleep_until(t0 + 0.5);
+	m = collect_model(&c);
+	assert_int_equal(getppids_of(m, cg[4]), NA);
+	assert_true(kernel_entries_of(&c, "syscall_cg_stats", id) > 0);
+	model_free(m);
+	sleep_until(t1 + 1.05);
+	m = collect_model(&c); /* idle 1 s and gone: drained, the series from userspace */
+	assert_int_equal(getppids_of(m, cg[4]), NA);
+	assert_int_equal(kernel_entries_of(&c, "syscall_cg_stats", id), 0);
+	model_free(m);
+	sleep_until(t0 + 1.9);
+	m = collect_model(&c);
 	assert_int_equal(getppids_of(m, cg[4]), NA);
 	assert_int_equal(getppids_of(m, "gone"), -1);
-	assert_true(kernel_entries_of(&c, id) > 0);
 	model_free(m);
 	sleep_until(t1 + 2.05);
-	m = collect(&c);
+	m = collect_model(&c);
 	assert_int_equal(getppids_of(m, cg[4]), -1);
 	assert_int_equal(getppids_of(m, "gone"), -1);
 	assert_int_equal(getppids_of(m, "other"), -1);
-	assert_int_equal(kernel_entries_of(&c, id), 0);
+	assert_int_equal(kernel_entries_of(&c, "syscall_cg_stats", id), 0);
 	/* f is idle as long, but exists: kept. */
 	assert_int_equal(getppids_of(m, cg[5]), NB);
 	model_free(m);
@@ -294,7 +205,6 @@ static void test_removed_cgroup_goes_after_grace(void **state)
  */
 static void test_other_never_decreases_and_slot_reused(void **state)
 {
-	struct kprof_config cfg;
 	struct collector c;
 	struct model *m;
 	double t;
@@ -306,32 +216,32 @@ static void test_other_never_decreases_and_slot_reused(void **state)
 	make_cgroup(cg[2]);
 	make_cgroup(cg[6]);
 	make_cgroup(cg[7]);
-	start(&c, &cfg, 1, GRACE);
+	start_by_cgroup(&c, collector_find("syscall"), parent, 1, TEST_GRACE_NS);
 	hid = cgroup_id_of(mount, cg[7]);
 	run_in(cg[6], NA); /* g: admitted */
-	m = collect(&c);
+	m = collect_model(&c);
 	assert_int_equal(getppids_of(m, cg[6]), NA);
 	model_free(m);
 	run_in(cg[7], NB); /* h: other */
 	run_in(cg[0], NC); /* a: other too */
-	m = collect(&c);
+	m = collect_model(&c);
 	assert_int_equal(getppids_of(m, "other"), NB + NC);
-	assert_true(dropped(m) >= NB + NC);
+	assert_true(dropped_of(m, FAMILY) >= NB + NC);
 	model_free(m);
 	remove_cgroup(cg[7]);
 	remove_cgroup(cg[6]);
 	t = now_s();
 	sleep_until(t + 2.1);
-	m = collect(&c); /* g and h evicted in this read */
+	m = collect_model(&c); /* g and h evicted in this read */
 	assert_int_equal(getppids_of(m, cg[6]), -1);
 	assert_int_equal(getppids_of(m, "other"), NB + NC);
-	assert_true(dropped(m) >= NB + NC);
-	assert_int_equal(kernel_entries_of(&c, hid), 0);
+	assert_true(dropped_of(m, FAMILY) >= NB + NC);
+	assert_int_equal(kernel_entries_of(&c, "syscall_cg_stats", hid), 0);
 	model_free(m);
 	/* a, in "other" before, stays there; c, new, takes g's freed slot. */
 	run_in(cg[0], NA);
 	run_in(cg[2], NC);
-	m = collect(&c);
+	m = collect_model(&c);
 	collector_stop(&c);
 	assert_int_equal(getppids_of(m, cg[0]), -1);
 	assert_int_equal(getppids_of(m, cg[2]), NC);
@@ -339,10 +249,56 @@ static void test_other_never_decreases_and_slot_reused(void **state)
 	model_free(m);
 }
 
+/*
+ * A cgroup removed and made again under the same path (a restarted
+ * service): a new id, the same labels, so one series for both. When the
+ * old id is evicted its counts stay in the series (carried), so it never
+ * goes down; the series goes when the new one goes too.
+ */
+static void test_cgroup_made_again_keeps_counts(void **state)
+{
+	struct collector c;
+	struct model *m;
+	uint64_t old_id;
+	double t1, t2;
+
+	(void)state;
+	REQUIRE_CGROUPS();
+	make_cgroup(cg[3]);
+	start_by_cgroup(&c, collector_find("syscall"), parent, 100, TEST_GRACE_NS);
+	old_id = cgroup_id_of(mount, cg[3]);
+	run_in(cg[3], NA);
+	m = collect_model(&c);
+	t1 = now_s();
+	assert_int_equal(getppids_of(m, cg[3]), NA);
+	model_free(m);
+	remove_cgroup(cg[3]);
+	assert_int_equal(make_cgroup(cg[3]), 0);
+	assert_true(cgroup_id_of(mount, cg[3]) != old_id);
+	run_in(cg[3], NB);
+	m = collect_model(&c);
+	t2 = now_s();
+	assert_int_equal(getppids_of(m, cg[3]), NA + NB);
+	model_free(m);
+	sleep_until(t1 + 2.05);
+	m = collect_model(&c); /* the old id is evicted in this read */
+	assert_int_equal(getppids_of(m, cg[3]), NA + NB);
+	assert_int_equal(getppids_of(m, "gone"), -1);
+	assert_int_equal(kernel_entries_of(&c, "syscall_cg_stats", old_id), 0);
+	model_free(m);
+	remove_cgroup(cg[3]);
+	sleep_until(t2 + 2.05);
+	m = collect_model(&c);
+	collector_stop(&c);
+	assert_int_equal(getppids_of(m, cg[3]), -1);
+	assert_int_equal(getppids_of(m, "gone"), -1);
+	model_free(m);
+}
+
 /* --by cgroup is accepted; a collector without the breakdown says so on start. */
 static void test_unsupported_collector_says_so(void **state)
 {
-	char *argv[] = {"record", "--by", "cgroup", "-c", "syscall,sched", NULL};
+	char *argv[] = {"record", "--by", "cgroup", "-c", "syscall,sched,tcp,offcpu", NULL};
 	struct kprof_config cfg;
 	struct kprof_error err;
 	struct session s;
@@ -355,7 +311,7 @@ static void test_unsupported_collector_says_so(void **state)
 	assert_int_equal(cli_parse_record(5, argv, &cfg, &err), CLI_OK);
 	assert_true(cfg.by_cgroup);
 	REQUIRE_CGROUPS();
-	if (!collector_find("sched"))
+	if (!collector_find("offcpu"))
 		skip();
 	f = open_memstream(&log, &len);
 	assert_non_null(f);
@@ -364,9 +320,11 @@ static void test_unsupported_collector_says_so(void **state)
 	session_stop(&s);
 	fclose(f);
 	assert_non_null(strstr(log,
-			       "the sched collector has no --by cgroup breakdown yet; its figures "
+			       "the offcpu collector has no --by cgroup breakdown yet; its figures "
 			       "cover all cgroups"));
 	assert_null(strstr(log, "the syscall collector"));
+	assert_null(strstr(log, "the sched collector"));
+	assert_null(strstr(log, "the tcp collector"));
 	free(log);
 }
 
@@ -378,6 +336,7 @@ int main(void)
 		cmocka_unit_test(test_vanished_cgroup_is_gone),
 		cmocka_unit_test(test_removed_cgroup_goes_after_grace),
 		cmocka_unit_test(test_other_never_decreases_and_slot_reused),
+		cmocka_unit_test(test_cgroup_made_again_keeps_counts),
 		cmocka_unit_test(test_unsupported_collector_says_so),
 	};
 

@@ -19,7 +19,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	rm -f /tmp/kprof-vg.$$
 	[ $fails -eq 0 ] && exit 77 || exit 1
 fi
-for args in "record -d 1s" "record -d 1s --json --top 3" "record -d 1s -c syscall,sched --by cgroup --cgroup.max-series 1" "record -d 1s -c cpu,offcpu -o /tmp/kprof-vg-fg.$$"; do
+for args in "record -d 1s" "record -d 1s --json --top 3" "record -d 1s -c syscall,sched,tcp --by cgroup --cgroup.max-series 1" "record -d 1s -c cpu,offcpu -o /tmp/kprof-vg-fg.$$"; do
 	vg ./kprof $args >/dev/null 2>/tmp/kprof-vg.$$
 	rc=$?
 	if [ $rc -ne 0 ]; then

@@ -184,11 +184,9 @@ static void test_evict_delete_and_carry(void **state)
 	assert_int_equal(got("other", 2), 3);
 	assert_int_equal(dropped, 9);
 
-	put(GONE(3), 1, 7); /* G3 grows: not idle */
-	read_at(1.5);
-	assert_int_equal(got("other", 1), 12);
-
-	read_at(2); /* G1, G2 idle 2 s and gone: evicted */
+	put(GONE(3), 1, 7); /* G3 grows at 0.9 s: idle for less than 1 s at 1.5 s */
+	read_at(0.9);
+	read_at(1.5); /* G1, G2 idle 1.5 s and gone: drained, counts carried */
 	assert_int_equal(got("/", 1), 10);
 	assert_int_equal(got("gone", 1), 4);
 	assert_int_equal(got("other", 1), 12);
@@ -199,11 +197,19 @@ static void test_evict_delete_and_carry(void **state)
 	assert_false(present(GONE(2), 2));
 	assert_true(present(GONE(3), 1));
 	assert_true(present(root, 1));
+	assert_int_equal(cgroup_series_admitted(cs), 2);
+
+	read_at(2); /* G1, G2 idle 2 s: evicted, G1's slot free; G3 drained */
+	assert_int_equal(got("gone", 1), 4);
+	assert_int_equal(got("other", 1), 12);
+	assert_int_equal(got("other", 2), 3);
+	assert_int_equal(dropped, 15);
+	assert_false(present(GONE(3), 1));
 	assert_int_equal(cgroup_series_admitted(cs), 1);
 
-	/* G4 takes the free slot (as "gone", its own); G3 stays in "other". */
+	/* G4 takes the free slot (as "gone", its own); G3's straggler stays in "other". */
 	put(GONE(4), 1, 2);
-	put(GONE(3), 1, 8);
+	put(GONE(3), 1, 1);
 	read_at(3);
 	assert_int_equal(got("gone", 1), 6);
 	assert_int_equal(got("other", 1), 13);
@@ -218,6 +224,7 @@ static void test_evict_delete_and_carry(void **state)
 	assert_int_equal(cgroup_series_tracked(cs), 1);
 	assert_false(present(GONE(3), 1));
 	assert_false(present(GONE(4), 1));
+	assert_true(present(root, 1));
 	read_at(11);
 	assert_int_equal(got("other", 1), 13);
 	assert_int_equal(out.n, 4);

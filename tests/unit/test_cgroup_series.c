@@ -104,11 +104,12 @@ static void read_at(struct cgroup_series *cs, double t, int n, const uint64_t *i
 }
 
 /*
- * A gone id is evicted at the first read at least the grace after the last
- * read its count grew, not before; growth restarts the clock. Its label is
- * "gone" (shared), so its counts are to be carried.
+ * A gone id, idle for a second, is drained (its kernel entries are to be
+ * carried, its series lives on from userspace), and evicted (forgotten) at
+ * the first read at least the grace after the last read its count grew,
+ * not before; growth restarts the clock. Its label is "gone" (shared).
  */
-static void test_evicted_after_grace_exactly(void **state)
+static void test_drained_then_evicted_after_grace(void **state)
 {
 	struct cgroup_series *cs = make(10);
 	uint64_t id[] = {GONE(1)}, c[] = {5};
@@ -118,13 +119,17 @@ static void test_evicted_after_grace_exactly(void **state)
 	cgroup_series_set_grace(cs, GRACE);
 	read_at(cs, 0, 1, id, c, v);
 	assert_int_equal(v[0], CGROUP_OWN);
-	c[0] = 7; /* grew at 1.5 s */
-	read_at(cs, 1.5, 1, id, c, v);
+	c[0] = 7; /* grew at 0.5 s */
+	read_at(cs, 0.5, 1, id, c, v);
 	assert_int_equal(v[0], CGROUP_OWN);
-	read_at(cs, 3.4, 1, id, c, v); /* idle 1.9 s */
+	read_at(cs, 1.4, 1, id, c, v); /* idle 0.9 s */
 	assert_int_equal(v[0], CGROUP_OWN);
-	read_at(cs, 3.5, 1, id, c, v); /* idle 2 s: evicted in this read */
+	read_at(cs, 1.5, 1, id, c, v); /* idle 1 s: drained, its kernel entries go */
 	assert_int_equal(v[0], CGROUP_EVICT_CARRY);
+	assert_int_equal(cgroup_series_admitted(cs), 1);
+	read_at(cs, 2.4, 0, id, c, v); /* no entries left; idle 1.9 s: still tracked */
+	assert_int_equal(cgroup_series_tracked(cs), 1);
+	read_at(cs, 2.5, 0, id, c, v); /* idle 2 s: evicted, its slot free */
 	assert_int_equal(cgroup_series_tracked(cs), 0);
 	assert_int_equal(cgroup_series_admitted(cs), 0);
 	cgroup_series_free(cs);
@@ -153,39 +158,42 @@ static void test_existing_cgroup_is_kept(void **state)
 }
 
 /*
- * Cap 1: A is admitted, B goes to "other". A evicted frees the slot: a new
- * id C gets it, but B, still known, stays in "other" (its counts are part
- * of "other"). B evicted is carried under "other".
+ * Cap 1: A (gone) is admitted, B (the root cgroup: it exists) and D (gone)
+ * go to "other". D is drained under "other". A evicted frees its slot: a
+ * new id C gets it, but B, still known, stays in "other" (its counts are
+ * part of "other"), however long it lives.
  */
 static void test_slot_freed_other_stays_other(void **state)
 {
 	struct cgroup_series *cs = make(1);
-	uint64_t ids[] = {GONE(1), GONE(2), GONE(3)}, c[] = {4, 6, 1};
+	uint64_t ids[] = {GONE(1), 0, GONE(2)}, c[] = {4, 6, 3}, cid[] = {GONE(3)}, one[] = {1};
 	enum cgroup_verdict v[3];
 	struct cgroup_labels l;
 
 	(void)state;
+	ids[1] = cgroup_id_of(mount, "/");
 	cgroup_series_set_grace(cs, GRACE);
-	read_at(cs, 0, 2, ids, c, v);
+	read_at(cs, 0, 3, ids, c, v);
 	assert_int_equal(v[0], CGROUP_OWN);
 	assert_int_equal(v[1], CGROUP_OTHER);
-	c[1] = 8; /* B keeps growing: not evicted */
-	read_at(cs, 1.9, 2, ids, c, v);
-	c[1] = 9;
-	read_at(cs, 2.5, 2, ids, c, v);
-	assert_int_equal(v[0], CGROUP_EVICT_CARRY); /* "gone": shared label */
-	assert_int_equal(v[1], CGROUP_OTHER);
-	assert_int_equal(cgroup_series_admitted(cs), 0);
-	/* B (seen first in this read) must not take the free slot; C gets it. */
-	read_at(cs, 3, 2, ids + 1, c + 1, v);
-	assert_int_equal(v[0], CGROUP_OTHER);
-	assert_int_equal(v[1], CGROUP_OWN);
-	assert_int_equal(cgroup_series_admitted(cs), 1);
-	cgroup_series_read_begin(cs, 5 * S); /* B idle since 2.5 s */
-	assert_int_equal(cgroup_series_see(cs, ids[1], 9, &l), CGROUP_EVICT_CARRY);
+	assert_int_equal(v[2], CGROUP_OTHER);
+	cgroup_series_read_begin(cs, 1 * S);
+	assert_int_equal(cgroup_series_see(cs, ids[0], 4, &l), CGROUP_EVICT_CARRY);
+	assert_string_equal(l.values[0], "gone");
+	assert_int_equal(cgroup_series_see(cs, ids[1], 6, &l), CGROUP_OTHER);
+	assert_int_equal(cgroup_series_see(cs, ids[2], 3, &l), CGROUP_EVICT_CARRY);
 	assert_string_equal(l.values[0], "other");
 	cgroup_series_read_end(cs, true);
-	assert_int_equal(cgroup_series_tracked(cs), 0); /* C too: grew at 3 s, gone */
+	/* At 2 s A and D are evicted: B, seen first in this read, must not take the slot. */
+	read_at(cs, 2, 1, ids + 1, c + 1, v);
+	assert_int_equal(v[0], CGROUP_OTHER);
+	assert_int_equal(cgroup_series_admitted(cs), 0);
+	read_at(cs, 3, 1, cid, one, v);
+	assert_int_equal(v[0], CGROUP_OWN);
+	assert_int_equal(cgroup_series_admitted(cs), 1);
+	read_at(cs, 1000, 1, ids + 1, c + 1, v);
+	assert_int_equal(v[0], CGROUP_OTHER);
+	assert_int_equal(cgroup_series_tracked(cs), 1); /* B; C went at 5 s */
 	cgroup_series_free(cs);
 }
 
@@ -211,8 +219,9 @@ static void test_incomplete_read_forgets_nothing(void **state)
 }
 
 /*
- * A cgroup with a path keeps its path label after removal until evicted,
- * then its verdict is a plain eviction (its own series go). Needs root.
+ * A cgroup with a path keeps its path label after removal: drained under it
+ * after a second idle, then evicted after the grace. The path is in use (its
+ * carried counts are emitted) until then. Needs root.
  */
 static void test_removed_cgroup_keeps_path_until_evicted(void **state)
 {
@@ -234,14 +243,63 @@ static void test_removed_cgroup_keeps_path_until_evicted(void **state)
 	cgroup_series_set_grace(cs, GRACE);
 	read_at(cs, 0, 1, id, c, v);
 	rmdir(full);
-	cgroup_series_read_begin(cs, 1 * S);
+	cgroup_series_read_begin(cs, S / 2);
 	assert_int_equal(cgroup_series_see(cs, id[0], 1, &l), CGROUP_OWN);
 	assert_string_equal(l.values[0], rel);
 	cgroup_series_read_end(cs, true);
-	cgroup_series_read_begin(cs, 2 * S);
-	assert_int_equal(cgroup_series_see(cs, id[0], 1, &l), CGROUP_EVICT);
+	cgroup_series_read_begin(cs, 1 * S);
+	assert_int_equal(cgroup_series_see(cs, id[0], 1, &l), CGROUP_EVICT_CARRY);
 	assert_string_equal(l.values[0], rel);
 	cgroup_series_read_end(cs, true);
+	read_at(cs, 1.9, 0, id, c, v);
+	assert_true(cgroup_series_path_in_use(cs, rel));
+	read_at(cs, 2, 0, id, c, v);
+	assert_false(cgroup_series_path_in_use(cs, rel));
+	assert_int_equal(cgroup_series_tracked(cs), 0);
+	cgroup_series_free(cs);
+}
+
+/*
+ * A cgroup removed and made again under the same path (a restarted service)
+ * is a new id with the same labels. The old one is drained under the path,
+ * which stays in use while either lives; when the new one has kernel
+ * entries left at its eviction and no other id has the path, they simply
+ * go (so does the series). Needs root.
+ */
+static void test_path_made_again_is_carried(void **state)
+{
+	struct cgroup_series *cs = make(10);
+	char rel[64], full[CGROUP_PATH_MAX + 64];
+	uint64_t ids[2], c[] = {5, 3};
+	enum cgroup_verdict v[2];
+
+	(void)state;
+	snprintf(rel, sizeof(rel), "/kprof-unit-again-%d", (int)getpid());
+	snprintf(full, sizeof(full), "%s%s", mount, rel);
+	if (mkdir(full, 0755)) {
+		cgroup_series_free(cs);
+		print_message("skipped: cannot create a cgroup (not root?)\n");
+		skip();
+	}
+	ids[0] = cgroup_id_of(mount, rel);
+	cgroup_series_set_grace(cs, GRACE);
+	read_at(cs, 0, 1, ids, c, v);
+	rmdir(full);
+	assert_int_equal(mkdir(full, 0755), 0);
+	ids[1] = cgroup_id_of(mount, rel);
+	assert_true(ids[1] != ids[0]);
+	read_at(cs, 1, 2, ids, c, v); /* the old one: idle 1 s, gone: drained */
+	assert_int_equal(v[0], CGROUP_EVICT_CARRY);
+	assert_int_equal(v[1], CGROUP_OWN);
+	c[1] = 4;
+	read_at(cs, 2, 1, ids + 1, c + 1, v); /* the old one evicted, the path still used */
+	assert_int_equal(v[0], CGROUP_OWN);
+	assert_int_equal(cgroup_series_tracked(cs), 1);
+	assert_true(cgroup_series_path_in_use(cs, rel));
+	rmdir(full);
+	read_at(cs, 10, 1, ids + 1, c + 1, v);
+	assert_int_equal(v[0], CGROUP_EVICT);
+	assert_false(cgroup_series_path_in_use(cs, rel));
 	assert_int_equal(cgroup_series_tracked(cs), 0);
 	cgroup_series_free(cs);
 }
@@ -296,11 +354,12 @@ int main(void)
 		cmocka_unit_test(test_root_is_slash),
 		cmocka_unit_test(test_cap_in_order_of_first_sight),
 		cmocka_unit_test(test_other_labels),
-		cmocka_unit_test(test_evicted_after_grace_exactly),
+		cmocka_unit_test(test_drained_then_evicted_after_grace),
 		cmocka_unit_test(test_existing_cgroup_is_kept),
 		cmocka_unit_test(test_slot_freed_other_stays_other),
 		cmocka_unit_test(test_incomplete_read_forgets_nothing),
 		cmocka_unit_test(test_removed_cgroup_keeps_path_until_evicted),
+		cmocka_unit_test(test_path_made_again_is_carried),
 		cmocka_unit_test(test_churn_is_bounded),
 		cmocka_unit_test(test_grace_has_a_floor),
 	};

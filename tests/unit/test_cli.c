@@ -51,6 +51,13 @@ static void test_good_flags(void **state)
 	assert_int_equal(parse(&cfg, &err, "--duration=500ms", "-csyscall,syscall", NULL), CLI_OK);
 	assert_int_equal(cfg.ncollectors, 1);
 	assert_true(cfg.duration_ns == 500000000ULL);
+	/* --cgroup.grace: 5m by default, 1s at least. */
+	assert_int_equal(parse(&cfg, &err, NULL), CLI_OK);
+	assert_true(cfg.cgroup_grace_ns == 300000000000ULL);
+	assert_int_equal(parse(&cfg, &err, "--cgroup.grace", "2s", NULL), CLI_OK);
+	assert_true(cfg.cgroup_grace_ns == 2000000000ULL);
+	assert_int_equal(parse(&cfg, &err, "--cgroup.grace=1s", NULL), CLI_OK);
+	assert_true(cfg.cgroup_grace_ns == 1000000000ULL);
 }
 
 static void expect_error(const char *flag, const char *value, const char *needle)
@@ -81,6 +88,8 @@ static void test_bad_flags(void **state)
 	expect_error("--pid", "4194304", "no process with pid 4194304");
 	expect_error("--comm", "a-name-longer-than-15", "bad --comm");
 	expect_error("--top", "0", "bad --top");
+	expect_error("--cgroup.grace", "999ms", "bad --cgroup.grace '999ms'");
+	expect_error("--cgroup.grace", "soon", "bad --cgroup.grace 'soon'");
 	expect_error("stray", NULL, "unexpected argument 'stray'");
 	expect_error("-d", NULL, "needs a value");
 }

@@ -126,6 +126,36 @@ static void test_folded_offcpu_microseconds_and_escaping(void **state)
 	stack_profile_free(p);
 }
 
+/*
+ * A leaf __traceiter_* kernel frame (a tracepoint with more than one probe)
+ * is dropped when the profile is symbolized: the same stack either way.
+ */
+static void test_traceiter_leaf_dropped(void **state)
+{
+	struct stack_profile *p = stack_profile_new(STACK_OFFCPU, "offcpu");
+	uint64_t with[] = {K(9), K(8), K(2)}, without[] = {K(8), K(2)}, user[] = {U(0)};
+	char *out;
+
+	(void)state;
+	assert_int_equal(stack_profile_add(p, 1, "app", with, 3, user, 1, 2, 3000), 0);
+	assert_int_equal(stack_profile_add(p, 1, "app", without, 2, user, 1, 1, 2000), 0);
+	for (size_t i = 0; i < p->nlocs; i++) {
+		struct stack_location *l = &p->locs[i];
+
+		l->frame.function = l->addr == K(9)   ? "__traceiter_sched_switch"
+				    : l->addr == K(8) ? "__schedule"
+				    : l->addr == K(2) ? "schedule"
+						      : "main";
+	}
+	stack_profile_symbolize(p, NULL);
+	assert_int_equal(p->samples[0].nkern, 2);
+	assert_int_equal(p->samples[0].nuser, 1);
+	out = capture(stack_write_folded, p);
+	assert_string_equal(out, "app;main;schedule_[k];__schedule_[k] 5\n");
+	free(out);
+	stack_profile_free(p);
+}
+
 static int run(const char *cmd)
 {
 	int rc = system(cmd);
@@ -340,6 +370,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_folded_exact),
 		cmocka_unit_test(test_folded_offcpu_microseconds_and_escaping),
+		cmocka_unit_test(test_traceiter_leaf_dropped),
 		cmocka_unit_test(test_svg_well_formed_with_frames),
 		cmocka_unit_test(test_svg_empty_profile),
 		cmocka_unit_test(test_pprof_read_back_by_go),

@@ -62,7 +62,10 @@ all_collectors() {
 tool_cmd() {
 	case $1 in
 	kprof:all) echo "$KPROF record -d 24h" ;;
-	kprof:*) echo "$KPROF record -d 24h -c ${1#kprof:}" ;;
+	# kprof:COLLECTOR[+FLAG+VALUE...]; kprof=VARIANT:... runs $BIN/variants/kprof-VARIANT
+	kprof:*) echo "$KPROF record -d 24h -c $(echo "${1#kprof:}" | tr + ' ')" ;;
+	kprof=*) local v=${1#kprof=}
+		echo "$BIN/variants/kprof-${v%%:*} record -d 24h -c $(echo "${v#*:}" | tr + ' ')" ;;
 	perf-record) echo "perf record -F 99 -a -g -o $WORK/perf.data" ;;
 	bpftrace:profile) echo "bpftrace -q -e profile:hz:99{@[kstack,ustack,pid,comm]=count();}" ;;
 	empty:*) echo "$BIN/bpfwatch empty ${1#empty:}" ;;
@@ -72,6 +75,7 @@ tool_cmd() {
 tool_available() {
 	case $1 in
 	kprof:* | empty:*) return 0 ;;
+	kprof=*) local v=${1#kprof=}; [[ -x $BIN/variants/kprof-${v%%:*} ]] ;;
 	perf-record) command -v perf >/dev/null ;;
 	bpftrace:*) command -v bpftrace >/dev/null ;;
 	*) command -v "${1%%+*}" >/dev/null ;;

@@ -120,9 +120,11 @@ def scrape_table(d):
         rows.append([level, conc, summary(m.get("p50_ms", [])), summary(m.get("p99_ms", [])),
                      summary(m.get("scrapes_per_s", [])), fmt(med(m.get("kib", [])) or 0)])
     out = table(["series", "scrapers", "p50 (ms)", "p99 (ms)", "scrapes/s", "KiB per scrape"], rows)
-    rss = [f"{lvl}: {fmt(med(m['rss_mib']))} MiB" for (lvl, c), m in d.items() if c == "-" and "rss_mib" in m]
+    rss = [f"{lvl}: {fmt(med(m['rss_mib']))} MiB" +
+           (f" ({fmt(med(m['steady_rss_mib']))} MiB 2 s later)" if "steady_rss_mib" in m else "")
+           for (lvl, c), m in d.items() if c == "-" and "rss_mib" in m]
     if rss:
-        out += "\n\nRSS of `kprof serve` after the scrapes: " + "; ".join(rss) + "."
+        out += "\n\nRSS of `kprof serve` right after the scrapes (and steady, once they stopped): " + "; ".join(rss) + "."
     return out
 
 

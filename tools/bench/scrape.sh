@@ -39,6 +39,9 @@ scrape_level() { # label
 		done
 	done
 	emit scrape "$label" - rss_mib "$(awk '/^VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$TOOL_PID/status")"
+	# Between Prometheus scrapes: kprof gives memory back once scrapes stop for 1 s.
+	sleep 2
+	emit scrape "$label" - steady_rss_mib "$(awk '/^VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$TOOL_PID/status")"
 }
 
 section_scrape() {
