@@ -187,9 +187,13 @@ static __always_inline void account(struct kprof_sched_stats *st, int h, __u64 *
 	if (!ts)
 		return;
 	*start = 0;
-	/* A start stamped on another CPU a hair later than now: drop it. */
-	if (ts <= now && st)
-		kprof_hist_add(&st->hist[h], now - ts);
+	/*
+	 * A start stamped on another CPU a hair later than now (clock skew
+	 * between CPUs): a period shorter than the skew, counted as 0 rather
+	 * than dropped, so that the count stays exact.
+	 */
+	if (st)
+		kprof_hist_add(&st->hist[h], ts <= now ? now - ts : 0);
 }
 
 static __always_inline int on_wakeup(struct task_struct *p)
@@ -197,6 +201,14 @@ static __always_inline int on_wakeup(struct task_struct *p)
 	struct sched_task *e;
 
 	if (!task_selected(p))
+		return 0;
+	/*
+	 * Still on its CPU: woken before it got off (it had set its state
+	 * but not yet switched out). It never waited; its switch-out sees it
+	 * runnable and starts the wait there. So a start in wait_ts always
+	 * means "off CPU and runnable", which switch_out() relies on.
+	 */
+	if (p->on_cpu)
 		return 0;
 	e = task_entry(p, true);
 	/*
@@ -220,6 +232,25 @@ int BPF_PROG(kprof_sched_wakeup_new, struct task_struct *p)
 	return on_wakeup(p);
 }
 
+/*
+ * prev is switching out, but its entry still says "off CPU since ...": the
+ * switch-in that ended that period, and maybe the wakeup before it, ran
+ * where the kernel did not call the BPF programs at all (docs/sched.md,
+ * "Events the kernel does not show"). The periods it ended and the slice
+ * it began are unknown: count each as lost, one per family, and forget the
+ * stale starts. A thread first met on the CPU has no start and no count.
+ */
+static __always_inline void switch_in_unseen(struct sched_task *e)
+{
+	/* Blocked, then woken and run: a run-queue wait came in between. */
+	count_lost(KPROF_SCHED_LOST_UNSEEN_RUNQ);
+	if (e->offcpu_ts)
+		count_lost(KPROF_SCHED_LOST_UNSEEN_OFFCPU);
+	count_lost(KPROF_SCHED_LOST_UNSEEN_ONCPU);
+	e->wait_ts = 0;
+	e->offcpu_ts = 0;
+}
+
 static __always_inline void switch_out(struct kprof_sched_stats *st, struct task_struct *prev,
 				       bool preempt, long state, __u64 now)
 {
@@ -230,6 +261,8 @@ static __always_inline void switch_out(struct kprof_sched_stats *st, struct task
 	e = task_entry(prev, !dead);
 	if (!e)
 		return;
+	if (!e->oncpu_ts && (e->wait_ts | e->offcpu_ts))
+		switch_in_unseen(e);
 	account(st, KPROF_SCHED_ONCPU, &e->oncpu_ts, now);
 	if (dead) {
 		/*
@@ -250,6 +283,22 @@ static __always_inline void switch_out(struct kprof_sched_stats *st, struct task
 	}
 }
 
+/*
+ * next is switching in, but its entry still says "on CPU since ...": its
+ * switch-out was not shown (it ran while the programs were not called;
+ * only such a thread's own switch-out can be hidden). Its slice is
+ * unknown, and so is the period after it: off-CPU if it was seen woken
+ * (only a blocked thread is woken; that wait is measured), else a wait on
+ * the run queue (preempted, or blocked with its wakeup hidden as well: then
+ * the off-CPU period goes uncounted, the one case that is a lower bound).
+ */
+static __always_inline void switch_out_unseen(struct sched_task *e)
+{
+	count_lost(KPROF_SCHED_LOST_UNSEEN_ONCPU);
+	count_lost(e->wait_ts ? KPROF_SCHED_LOST_UNSEEN_OFFCPU : KPROF_SCHED_LOST_UNSEEN_RUNQ);
+	e->oncpu_ts = 0;
+}
+
 static __always_inline void switch_in(struct kprof_sched_stats *st, struct task_struct *next,
 				      __u64 now)
 {
@@ -257,6 +306,11 @@ static __always_inline void switch_in(struct kprof_sched_stats *st, struct task_
 
 	if (!e)
 		return;
+	if (e->oncpu_ts)
+		switch_out_unseen(e);
+	/* Switched out blocked, never seen woken: that wait is unknown. */
+	else if (e->offcpu_ts && !e->wait_ts)
+		count_lost(KPROF_SCHED_LOST_UNSEEN_RUNQ);
 	account(st, KPROF_SCHED_RUNQ, &e->wait_ts, now);
 	account(st, KPROF_SCHED_OFFCPU, &e->offcpu_ts, now);
 	e->oncpu_ts = now;

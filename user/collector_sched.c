@@ -162,6 +162,9 @@ static const char *const lost_reasons[KPROF_SCHED_LOST_REASONS] = {
 	[KPROF_SCHED_LOST_STORAGE] = "task_storage_unavailable",
 	[KPROF_SCHED_LOST_MAP_FULL] = "task_map_full",
 	[KPROF_SCHED_LOST_CG_MAP] = "cgroup_map_full",
+	[KPROF_SCHED_LOST_UNSEEN_RUNQ] = "unseen_runqueue",
+	[KPROF_SCHED_LOST_UNSEEN_OFFCPU] = "unseen_offcpu",
+	[KPROF_SCHED_LOST_UNSEEN_ONCPU] = "unseen_oncpu",
 };
 
 /*

@@ -35,10 +35,21 @@ struct kprof_sched_stats {
 #define KPROF_SCHED_CG_ENTRIES_MIN 64
 #define KPROF_SCHED_CG_BUDGET	   (8u << 20)
 
+/*
+ * The UNSEEN reasons: events of a selected thread that the kernel did not
+ * show to BPF at all (no program ran, no recursion miss either), found from
+ * the thread's own sequence: it switches out without having been seen to
+ * switch in, or switches in from blocked without having been seen woken.
+ * Each counts one histogram event of its family that is missing, so that
+ * count + unseen is exact (docs/sched.md, "Events the kernel does not show").
+ */
 enum kprof_sched_lost {
-	KPROF_SCHED_LOST_STORAGE,  /* task storage could not be had */
-	KPROF_SCHED_LOST_MAP_FULL, /* pre-5.11 hash of start times full */
-	KPROF_SCHED_LOST_CG_MAP,   /* counted under cgroup "other": map full */
+	KPROF_SCHED_LOST_STORAGE,	/* task storage could not be had */
+	KPROF_SCHED_LOST_MAP_FULL,	/* pre-5.11 hash of start times full */
+	KPROF_SCHED_LOST_CG_MAP,	/* counted under cgroup "other": map full */
+	KPROF_SCHED_LOST_UNSEEN_RUNQ,	/* a run-queue period */
+	KPROF_SCHED_LOST_UNSEEN_OFFCPU, /* an off-CPU period */
+	KPROF_SCHED_LOST_UNSEEN_ONCPU,	/* an on-CPU slice */
 	KPROF_SCHED_LOST_REASONS,
 };
 

@@ -18,14 +18,17 @@
  * So the workload reports its own voluntary context switches over the
  * sleeps (getrusage, in its exit code): they must be most of the N sleeps.
  *
- * The sched collector itself (with or without --by cgroup: the same was
- * measured with --cgroup on one cgroup and no --by cgroup, 34 of 35 in 2
- * runs of 10) now and then misses one off-CPU period of such a workload,
- * with no lost event counted; the cause is not found yet. So under its
- * own label a workload must have between blocks - 2 and blocks off-CPU
- * periods, every one of them a sleep (at least 9.28 ms, the lower bound of
- * the bucket of 10 ms), and nothing anywhere else: the breakdown itself is
- * exact, no event goes to another cgroup's series.
+ * The kernel now and then does not show the sched collector a wakeup and
+ * switch-in of such a workload at all (here: while a thread of this VM's
+ * PID 1 is current; docs/sched.md, "Events the kernel does not show"), so
+ * one off-CPU period is missing from its label (34 of 35 in 2 runs of 10,
+ * with or without --by cgroup). The collector counts each such period as
+ * lost, reason "unseen_offcpu", without a cgroup. So under its own label a
+ * workload has between blocks - 2 and blocks off-CPU periods, every one of
+ * them a sleep (at least 9.28 ms, the lower bound of the bucket of 10 ms),
+ * the labels' counts plus unseen_offcpu are exactly the blocks, and nothing
+ * is anywhere else: the breakdown itself is exact, no event goes to
+ * another cgroup's series.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -162,6 +165,15 @@ static void check_offcpu(struct model *m, const char *cgroup, int blocks)
 	assert_int_equal(long_offcpu(m, cgroup), n);
 }
 
+/* Events the kernel did not show the collector (all cgroups): unseen_<family>. */
+static __u64 unseen_of(struct model *m, const char *reason)
+{
+	const char *const values[] = {"sched", reason};
+	struct series *s = find_series(m, "kprof_lost_events_total", values);
+
+	return s ? (__u64)s->value : 0;
+}
+
 /* Every series of a family is one of these cgroups. */
 static void check_only(struct model *m, const char *const *cgroups, int n)
 {
@@ -203,11 +215,22 @@ static void test_each_cgroup_under_its_label(void **state)
 	}
 	check_offcpu(m, cg[0], na);
 	check_offcpu(m, cg[1], nb);
+	/* Exact in total: what a label misses was counted as unseen. */
+	assert_int_equal(count_of(m, KPROF_SCHED_OFFCPU, cg[0]) +
+				 count_of(m, KPROF_SCHED_OFFCPU, cg[1]) +
+				 unseen_of(m, "unseen_offcpu"),
+			 (__u64)(na + nb));
 	check_only(m, (const char *const[]){cg[0], cg[1]}, 2);
-	/* Each block ends in a wakeup and a switch in, and began with a switch out. */
+	/*
+	 * Each block ends in a wakeup and a switch in, and began with a switch
+	 * out: seen under the label, or counted unseen (for any cgroup).
+	 */
 	for (int i = 0; i < 2; i++) {
-		assert_true(count_of(m, KPROF_SCHED_RUNQ, cg[i]) >= (__u64)(i ? nb : na));
-		assert_true(count_of(m, KPROF_SCHED_ONCPU, cg[i]) >= (__u64)(i ? nb : na));
+		assert_true(count_of(m, KPROF_SCHED_RUNQ, cg[i]) +
+				    unseen_of(m, "unseen_runqueue") >=
+			    (__u64)(i ? nb : na));
+		assert_true(count_of(m, KPROF_SCHED_ONCPU, cg[i]) + unseen_of(m, "unseen_oncpu") >=
+			    (__u64)(i ? nb : na));
 	}
 	assert_null(series_of(m, KPROF_SCHED_OFFCPU, "other"));
 	model_free(m);

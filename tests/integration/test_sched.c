@@ -74,6 +74,41 @@ static void ten_ms_sleeps(void *arg)
 		sleep_ns(10 * MS);
 }
 
+/*
+ * The exact test: a SCHED_FIFO thread (set by the parent) sleeps 10 ms
+ * N_EXACT times and counts its own context switches (getrusage) over the
+ * same span; the parent compares.
+ * It writes its counts to exact_fd, then waits in pause() to be killed, so
+ * that the sleeps' off-CPU periods are all closed when kprof is read and no
+ * exit path can add a switch.
+ */
+#define N_EXACT	   100
+#define EXACT_REPS 5
+
+static int exact_fd = -1;
+
+struct switches {
+	long voluntary, involuntary;
+};
+
+static void exact_sleeps(void *arg)
+{
+	struct rusage a, b;
+	struct switches sw;
+
+	(void)arg;
+	getrusage(RUSAGE_THREAD, &a);
+	for (int i = 0; i < N_EXACT; i++)
+		sleep_ns(10 * MS);
+	getrusage(RUSAGE_THREAD, &b);
+	sw.voluntary = b.ru_nvcsw - a.ru_nvcsw;
+	sw.involuntary = b.ru_nivcsw - a.ru_nivcsw;
+	if (write(exact_fd, &sw, sizeof(sw)) != sizeof(sw))
+		_exit(7);
+	for (;;)
+		pause();
+}
+
 #define N_SLICES 40
 
 static void five_ms_bursts(void *arg)
@@ -161,25 +196,35 @@ struct run {
 	double cpu_s;
 };
 
-static double proc_cpu_seconds(pid_t pid)
+/* /proc/PID/stat read into buf, from field 3 (the state) on. */
+static const char *proc_stat_fields(pid_t pid, char *buf, size_t size)
 {
-	unsigned long long utime = 0, stime = 0;
-	char path[64], buf[1024], *p;
+	char path[64], *p;
 	FILE *f;
 	size_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	f = fopen(path, "r");
 	assert_non_null(f);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
+	n = fread(buf, 1, size - 1, f);
 	fclose(f);
 	buf[n] = 0;
-	/* Fields after "(comm)": state is field 3, utime 14, stime 15. */
+	/* After "(comm) ", which may itself hold ") ". */
 	p = strrchr(buf, ')');
 	assert_non_null(p);
-	assert_int_equal(sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
-				&utime, &stime),
-			 2);
+	return p + 2;
+}
+
+static double proc_cpu_seconds(pid_t pid)
+{
+	unsigned long long utime = 0, stime = 0;
+	char buf[1024];
+	const char *p = proc_stat_fields(pid, buf, sizeof(buf));
+
+	/* From field 3 (state): utime is field 14, stime 15. */
+	assert_int_equal(
+		sscanf(p, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime),
+		2);
 	return (double)(utime + stime) / sysconf(_SC_CLK_TCK);
 }
 
@@ -265,6 +310,23 @@ static void print_hist(const char *what, const struct kprof_hist *h)
 	print_message("\n");
 }
 
+/* The state letter of /proc/PID/stat ('S' sleeping, 'R' running, ...). */
+static char proc_state(pid_t pid)
+{
+	char buf[1024];
+
+	return *proc_stat_fields(pid, buf, sizeof(buf));
+}
+
+/* A counter of the model, 0 when the collector never made it. */
+static double lost_of(struct model *m, const char *reason)
+{
+	const char *const values[] = {"sched", reason};
+	struct series *s = find_series(m, "kprof_lost_events_total", values);
+
+	return s ? s->value : 0;
+}
+
 static void check_ten_ms_sleeps(struct model *m)
 {
 	struct kprof_hist *off = hist_of(m, OFFCPU);
@@ -274,14 +336,27 @@ static void check_ten_ms_sleeps(struct model *m)
 	 * can still wait ~3 ms for a neighbour's non-preemptible kernel code.
 	 */
 	__u64 in_range = events_between(off, 10e-3, 15e-3);
+	/* Sleeps whose end the kernel did not show BPF are counted, not seen. */
+	__u64 unseen = (__u64)lost_of(m, "unseen_offcpu");
 
 	print_message("off-CPU: %llu events, %llu in the 10-15 ms buckets, p50 %.3f ms, mean %.3f "
-		      "ms, max %.3f ms\n",
+		      "ms, max %.3f ms, %llu unseen\n",
 		      (unsigned long long)off->count, (unsigned long long)in_range, p50 * 1e3,
-		      off->sum_ns / 1e6 / off->count, off->max_ns / 1e6);
-	if (in_range < N_SLEEPS)
+		      off->sum_ns / 1e6 / off->count, off->max_ns / 1e6,
+		      (unsigned long long)unseen);
+	if (in_range < N_SLEEPS * 3 / 4 || off->count + unseen < N_SLEEPS)
 		print_hist("off-CPU", off);
-	assert_true(in_range >= N_SLEEPS);
+	/* Every sleep counted: seen, or counted unseen (test_offcpu_exact_count). */
+	assert_true(off->count + unseen >= N_SLEEPS);
+	/* None shorter than 10 ms: the buckets below the one holding 10 ms. */
+	assert_int_equal(events_between(off, 1e-9, 9e-3), 0);
+	/*
+	 * Three in four up to the bucket holding 15 ms, not all: with load
+	 * averages of 8-16 from other helpers (make test here), 1 to 10 sleeps
+	 * of 50 took 16-25 ms, the FIFO thread's wakeup waiting on this
+	 * PREEMPT_NONE kernel for the CPU to reach a preemption point.
+	 */
+	assert_true(in_range >= N_SLEEPS * 3 / 4);
 	/*
 	 * p50 is interpolated inside its bucket, (9.25, 11.0] ms for 10 ms
 	 * sleeps, so it may read 9.7 ms when every sleep took 10.1 ms: check
@@ -293,7 +368,7 @@ static void check_ten_ms_sleeps(struct model *m)
 	assert_true(off->max_ns >= 10 * MS);
 	assert_int_equal(hist_total(off), off->count);
 	/* Each sleep ended in a wakeup, so run-queue latency was measured too. */
-	assert_true(hist_of(m, RUNQ)->count >= N_SLEEPS);
+	assert_true(hist_of(m, RUNQ)->count + (__u64)lost_of(m, "unseen_runqueue") >= N_SLEEPS);
 }
 
 static void test_offcpu_sleeps(void **state)
@@ -322,6 +397,120 @@ static void test_offcpu_sleeps_pre_5_11_paths(void **state)
 	r = run_sched(ten_ms_sleeps, &old);
 	check_ten_ms_sleeps(r.m);
 	model_free(r.m);
+}
+
+/*
+ * One run of exact_sleeps: kprof's counts plus what it reports as unseen
+ * against the thread's own count of switches, exactly.
+ */
+static void exact_run(const struct sched_features *forced, int rep, double *unseen_total)
+{
+	struct kprof_config cfg;
+	struct kprof_error err;
+	struct kprof_hist *off, *runq, *on;
+	struct sched_features f;
+	struct collector c;
+	struct workload w;
+	struct switches sw;
+	struct model *m = model_new();
+	double u_off, u_runq, u_on;
+	int p[2];
+
+	assert_non_null(m);
+	assert_int_equal(pipe(p), 0);
+	exact_fd = p[1];
+	workload_fork(&w, exact_sleeps, NULL);
+	close(p[1]);
+	/* Blocked in read() before the attach: that wait is not the test's. */
+	for (int i = 0; i < 2000 && proc_state(w.pid) != 'S'; i++)
+		usleep(1000);
+	/*
+	 * SCHED_FIFO set from here while it waits, not by itself after the go:
+	 * as SCHED_OTHER it was once preempted between the go and its first
+	 * count (one run-queue wait more than it counted), and the policy
+	 * change itself can switch it.
+	 */
+	if (sched_setscheduler(w.pid, SCHED_FIFO, &(struct sched_param){.sched_priority = 1})) {
+		close(p[0]);
+		workload_kill(&w);
+		model_free(m);
+		print_message("skipped: the kernel refused a real-time policy for the workload\n");
+		skip();
+	}
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.pids[0] = w.pid;
+	cfg.npids = 1;
+	if (forced)
+		f = *forced;
+	else
+		sched_features_detect(&f);
+	memset(&c, 0, sizeof(c));
+	c.desc = &collector_sched;
+	if (sched_start_with(&cfg, &f, &c.state, &c.obj, &err)) {
+		workload_kill(&w);
+		fail_msg("%s", err.msg);
+	}
+	workload_go(&w);
+	assert_int_equal(read(p[0], &sw, sizeof(sw)), sizeof(sw));
+	close(p[0]);
+	assert_int_equal(collector_collect(&c, m), 0);
+	collector_stop(&c);
+	workload_kill(&w);
+	off = hist_of(m, OFFCPU);
+	runq = hist_of(m, RUNQ);
+	on = hist_of(m, ONCPU);
+	u_off = lost_of(m, "unseen_offcpu");
+	u_runq = lost_of(m, "unseen_runqueue");
+	u_on = lost_of(m, "unseen_oncpu");
+	*unseen_total += u_off;
+	print_message("exact run %d: thread counted %ld voluntary, %ld involuntary switches; kprof "
+		      "off-CPU %llu + %.0f unseen, run queue %llu + %.0f unseen, on-CPU %llu + "
+		      "%.0f unseen\n",
+		      rep, sw.voluntary, sw.involuntary, (unsigned long long)off->count, u_off,
+		      (unsigned long long)runq->count, u_runq, (unsigned long long)on->count, u_on);
+	/* Each 10 ms sleep blocks once: the thread's own count says so. */
+	assert_int_equal(sw.voluntary, N_EXACT);
+	/* One off-CPU period per voluntary switch, seen or counted unseen. */
+	assert_int_equal(off->count + (__u64)u_off, (__u64)sw.voluntary);
+	/* One wait per switch-in: the go wakeup, then one per switch. */
+	assert_int_equal(runq->count + (__u64)u_runq, (__u64)(1 + sw.voluntary + sw.involuntary));
+	/*
+	 * A slice per switch-out; the one into pause() may or may not have
+	 * happened when kprof was read.
+	 */
+	assert_true(on->count + (__u64)u_on >= (__u64)(sw.voluntary + sw.involuntary));
+	assert_true(on->count + (__u64)u_on <= (__u64)(sw.voluntary + sw.involuntary + 1));
+	assert_int_equal(hist_total(off), off->count);
+	model_free(m);
+}
+
+/*
+ * The reported bug: a whole wait/run cycle of a 10 ms sleeper missing from
+ * the histograms, about one run of 35 sleeps in four, with no lost event.
+ * Several runs, since a run shows it only sometimes.
+ */
+static void test_offcpu_exact_count(void **state)
+{
+	double unseen = 0;
+
+	(void)state;
+	REQUIRE_BPF();
+	for (int rep = 0; rep < EXACT_REPS; rep++)
+		exact_run(NULL, rep, &unseen);
+	print_message("exact: %d x %d sleeps, %.0f off-CPU periods the kernel did not show\n",
+		      EXACT_REPS, N_EXACT, unseen);
+}
+
+/* The same on the older kernels' code paths (hash, no prev_state). */
+static void test_offcpu_exact_count_pre_5_11_paths(void **state)
+{
+	const struct sched_features old = {.prev_state_arg = false, .task_storage = false};
+	double unseen = 0;
+
+	(void)state;
+	REQUIRE_BPF();
+	for (int rep = 0; rep < 2; rep++)
+		exact_run(&old, rep, &unseen);
 }
 
 static void test_runqueue_pinned_pair_vs_lone_thread(void **state)
@@ -365,7 +554,7 @@ static void test_runqueue_pinned_pair_vs_lone_thread(void **state)
 static void test_oncpu_slices_of_five_ms(void **state)
 {
 	struct kprof_hist *on;
-	__u64 near;
+	__u64 near, unseen;
 	double p50;
 	struct run r;
 
@@ -375,12 +564,18 @@ static void test_oncpu_slices_of_five_ms(void **state)
 	on = hist_of(r.m, ONCPU);
 	p50 = hist_quantile(on, 0.5);
 	near = events_between(on, 4.7e-3, 6e-3);
-	print_message("on-CPU: %llu slices, %llu in the 4.7-6 ms buckets, p50 %.3f ms\n",
-		      (unsigned long long)on->count, (unsigned long long)near, p50 * 1e3);
-	/* One slice per burst (41 with the one that ends at exit), unless a
-	 * 2 ms timer fired before the thread got off the CPU and two merged. */
-	assert_true(on->count >= N_SLICES * 9 / 10);
-	assert_true(near >= N_SLICES * 9 / 10);
+	unseen = (__u64)lost_of(r.m, "unseen_oncpu");
+	print_message(
+		"on-CPU: %llu slices, %llu in the 4.7-6 ms buckets, p50 %.3f ms, %llu unseen\n",
+		(unsigned long long)on->count, (unsigned long long)near, p50 * 1e3,
+		(unsigned long long)unseen);
+	/*
+	 * One slice per burst (41 with the one that ends at exit), unless a
+	 * 2 ms timer fired before the thread got off the CPU and two merged;
+	 * slices whose start the kernel did not show are counted unseen.
+	 */
+	assert_true(on->count + unseen >= N_SLICES * 9 / 10);
+	assert_true(near + unseen >= N_SLICES * 9 / 10);
 	assert_true(p50 >= 4.6e-3 && p50 <= 6e-3);
 	model_free(r.m);
 }
@@ -408,6 +603,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_offcpu_sleeps),
 		cmocka_unit_test(test_offcpu_sleeps_pre_5_11_paths),
+		cmocka_unit_test(test_offcpu_exact_count),
+		cmocka_unit_test(test_offcpu_exact_count_pre_5_11_paths),
 		cmocka_unit_test(test_runqueue_pinned_pair_vs_lone_thread),
 		cmocka_unit_test(test_oncpu_slices_of_five_ms),
 		cmocka_unit_test(test_oncpu_total_matches_proc_stat),
