@@ -131,11 +131,10 @@ int stack_output_write(struct session *s, const char *dir, double duration_s, FI
 				(unsigned long long)p->lost);
 		if (!ret && log && p->below_count)
 			fprintf(log,
-				"kprof: %s: %llu shorter blocks (%.3f s off CPU) under "
-				"--min-block, "
-				"counted without a stack\n",
+				"kprof: %s: %llu block%s shorter than --min-block (%.3f s "
+				"off CPU), counted without a stack\n",
 				p->collector, (unsigned long long)p->below_count,
-				(double)p->below_ns / 1e9);
+				p->below_count == 1 ? "" : "s", (double)p->below_ns / 1e9);
 	}
 	for (int i = 0; i < n; i++)
 		stack_profile_free(profiles[i]);
