@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "model.h"
@@ -22,6 +23,7 @@ static void family_free(struct family *f)
 	for (int i = 0; i < f->nlabels; i++)
 		free(f->label_names[i]);
 	free(f->series);
+	free(f->index);
 	free(f->name);
 	free(f->help);
 	free(f->collector);
@@ -110,13 +112,57 @@ static bool labels_equal(const struct series *s, const char *const *values, int 
 	return true;
 }
 
+/* FNV-1a over the label values, each ended by its NUL. */
+static size_t labels_hash(const char *const *values, int n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (int i = 0; i < n; i++) {
+		const unsigned char *c = (const unsigned char *)values[i];
+
+		do {
+			h ^= *c;
+			h *= 0x100000001b3ULL;
+		} while (*c++);
+	}
+	return (size_t)h;
+}
+
+/* Builds the index for at least `want` series, kept at most half full. */
+static int index_rebuild(struct family *f, size_t want)
+{
+	size_t cap = 16, *index;
+
+	while (cap < 2 * want)
+		cap *= 2;
+	index = calloc(cap, sizeof(*index));
+	if (!index)
+		return -1;
+	for (size_t i = 0; i < f->nseries; i++) {
+		size_t slot = labels_hash((const char *const *)f->series[i].labels, f->nlabels);
+
+		while (index[slot & (cap - 1)])
+			slot++;
+		index[slot & (cap - 1)] = i + 1;
+	}
+	free(f->index);
+	f->index = index;
+	f->index_cap = cap;
+	return 0;
+}
+
 struct series *family_series(struct family *f, const char *const *values)
 {
+	size_t slot, mask;
 	struct series *s;
 
-	for (size_t i = 0; i < f->nseries; i++)
-		if (labels_equal(&f->series[i], values, f->nlabels))
-			return &f->series[i];
+	if (2 * (f->nseries + 1) > f->index_cap && index_rebuild(f, 2 * (f->nseries + 1)))
+		return NULL;
+	mask = f->index_cap - 1;
+	for (slot = labels_hash(values, f->nlabels) & mask; f->index[slot];
+	     slot = (slot + 1) & mask)
+		if (labels_equal(&f->series[f->index[slot] - 1], values, f->nlabels))
+			return &f->series[f->index[slot] - 1];
 	if (grow((void **)&f->series, &f->cap, f->nseries, sizeof(*s)))
 		return NULL;
 	s = &f->series[f->nseries];
@@ -133,7 +179,7 @@ struct series *family_series(struct family *f, const char *const *values)
 			return NULL;
 		}
 	}
-	f->nseries++;
+	f->index[slot] = ++f->nseries;
 	return s;
 }
 
@@ -151,6 +197,11 @@ struct series *model_counter_add(struct model *m, const char *collector, const c
 
 void family_sort(struct family *f, int (*cmp)(const void *, const void *))
 {
-	if (f->nseries > 1)
+	if (f->nseries > 1) {
 		qsort(f->series, f->nseries, sizeof(*f->series), cmp);
+		/* Indexes moved: the next family_series() rebuilds the index. */
+		free(f->index);
+		f->index = NULL;
+		f->index_cap = 0;
+	}
 }
