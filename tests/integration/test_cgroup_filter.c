@@ -52,27 +52,22 @@ static void getppids(void *arg)
 		syscall(SYS_getppid);
 }
 
-/* getppid count of a syscall collector filtered on these cgroups, with workloads in a and b. */
-static __u64 getppids_counted(const char *const *cgroups, int ncgroups)
+/*
+ * Starts collector `name` with cfg, runs fa(arg_a) in cgroup a and fb(arg_b)
+ * in b (forked before the start, released after it) and collects into m.
+ */
+static void run_in_a_and_b(const char *name, const struct kprof_config *cfg, void (*fa)(void *),
+			   void *arg_a, void (*fb)(void *), void *arg_b, struct model *m)
 {
-	static const char *const getppid_l[] = {"getppid"};
-	struct kprof_config cfg;
 	struct kprof_error err;
 	struct workload wa, wb;
 	struct collector c;
-	struct series *s;
-	struct model *m = model_new();
-	__u64 count;
 
-	assert_non_null(m);
-	memset(&cfg, 0, sizeof(cfg));
-	for (int i = 0; i < ncgroups; i++)
-		cfg.cgroups[cfg.ncgroups++] = cgroups[i];
-	workload_fork(&wa, getppids, NULL);
-	workload_fork(&wb, getppids, NULL);
+	workload_fork(&wa, fa, arg_a);
+	workload_fork(&wb, fb, arg_b);
 	move_to(&wa, cg_a);
 	move_to(&wb, cg_b);
-	if (collector_start(&c, collector_find("syscall"), &cfg, &err)) {
+	if (collector_start(&c, collector_find(name), cfg, &err)) {
 		workload_kill(&wa);
 		workload_kill(&wb);
 		fail_msg("%s", err.msg);
@@ -83,6 +78,22 @@ static __u64 getppids_counted(const char *const *cgroups, int ncgroups)
 	workload_wait(&wb);
 	assert_int_equal(collector_collect(&c, m), 0);
 	collector_stop(&c);
+}
+
+/* getppid count of a syscall collector filtered on these cgroups, with workloads in a and b. */
+static __u64 getppids_counted(const char *const *cgroups, int ncgroups)
+{
+	static const char *const getppid_l[] = {"getppid"};
+	struct kprof_config cfg;
+	struct series *s;
+	struct model *m = model_new();
+	__u64 count;
+
+	assert_non_null(m);
+	memset(&cfg, 0, sizeof(cfg));
+	for (int i = 0; i < ncgroups; i++)
+		cfg.cgroups[cfg.ncgroups++] = cgroups[i];
+	run_in_a_and_b("syscall", &cfg, getppids, NULL, getppids, NULL, m);
 	s = find_series(m, "kprof_syscall_latency_seconds", getppid_l);
 	count = s ? s->hist->count : 0;
 	model_free(m);
@@ -121,9 +132,6 @@ static void test_sched_collector_filters_woken_task(void **state)
 	static const char *const none[] = {NULL};
 	int na = N, nb = 5 * N;
 	struct kprof_config cfg;
-	struct kprof_error err;
-	struct workload wa, wb;
-	struct collector c;
 	struct series *s;
 	struct model *m;
 
@@ -135,21 +143,7 @@ static void test_sched_collector_filters_woken_task(void **state)
 	assert_non_null(m);
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.cgroups[cfg.ncgroups++] = cg_a;
-	workload_fork(&wa, sleeps, &na);
-	workload_fork(&wb, sleeps, &nb);
-	move_to(&wa, cg_a);
-	move_to(&wb, cg_b);
-	if (collector_start(&c, collector_find("sched"), &cfg, &err)) {
-		workload_kill(&wa);
-		workload_kill(&wb);
-		fail_msg("%s", err.msg);
-	}
-	workload_go(&wa);
-	workload_go(&wb);
-	workload_wait(&wa);
-	workload_wait(&wb);
-	assert_int_equal(collector_collect(&c, m), 0);
-	collector_stop(&c);
+	run_in_a_and_b("sched", &cfg, sleeps, &na, sleeps, &nb, m);
 	s = find_series(m, "kprof_sched_offcpu_seconds", none);
 	assert_non_null(s);
 	print_message("off-CPU periods counted: %llu (a slept %d times, b %d)\n",
