@@ -316,6 +316,12 @@ static __always_inline void switch_in(struct kprof_sched_stats *st, struct task_
 	e->oncpu_ts = now;
 }
 
+/* prev's state at the switch: the tracepoint's argument (5.18+), else read now. */
+static __always_inline long prev_state(__u64 *ctx, struct task_struct *prev)
+{
+	return has_prev_state ? (long)(unsigned int)ctx[3] : task_state(prev);
+}
+
 /*
  * ctx: (bool preempt, task_struct *prev, task_struct *next[, unsigned int
  * prev_state]). The state argument (5.18+) is what __schedule() saw; before
@@ -334,7 +340,6 @@ int kprof_sched_switch(__u64 *ctx)
 	bool prev_sel = task_selected(prev), next_sel = task_selected(next);
 	struct kprof_sched_stats *st;
 	__u32 zero = 0;
-	long state;
 	__u64 now;
 
 	if (!prev_sel && !next_sel)
@@ -342,10 +347,8 @@ int kprof_sched_switch(__u64 *ctx)
 	now = bpf_ktime_get_ns();
 	st = bpf_map_lookup_elem(&sched_stats, &zero);
 	if (prev_sel) {
-		if (has_prev_state)
-			state = (unsigned int)ctx[3];
-		else
-			state = task_state(prev);
+		long state = prev_state(ctx, prev);
+
 		switch_out(st, prev, (bool)ctx[0], state, now);
 	}
 	if (next_sel)
@@ -362,7 +365,6 @@ int kprof_sched_switch_cg(__u64 *ctx)
 	bool prev_sel = task_selected(prev), next_sel = task_selected(next);
 	struct kprof_sched_stats *st, *st_next;
 	__u64 prev_cg = 0, next_cg;
-	long state;
 	__u64 now;
 
 	if (!prev_sel && !next_sel)
@@ -381,10 +383,8 @@ int kprof_sched_switch_cg(__u64 *ctx)
 			st_next = cg_stats_of(next_cg);
 	}
 	if (prev_sel) {
-		if (has_prev_state)
-			state = (unsigned int)ctx[3];
-		else
-			state = task_state(prev);
+		long state = prev_state(ctx, prev);
+
 		switch_out(st, prev, (bool)ctx[0], state, now);
 	}
 	if (next_sel)
