@@ -96,6 +96,38 @@ static inline struct series *find_series(struct model *m, const char *name,
 	return NULL;
 }
 
+/* Events in all series of histogram family name (0 when it is absent). */
+static inline __u64 family_hist_count(struct model *m, const char *name)
+{
+	struct family *f = model_find(m, name);
+	__u64 n = 0;
+
+	for (size_t i = 0; f && i < f->nseries; i++)
+		n += f->series[i].hist->count;
+	return n;
+}
+
+/*
+ * Collects from c until histogram family name holds want events, at most
+ * 5 s: events that end after the workload exits (the last TCP closes, in
+ * softirq context) are then in.
+ */
+static inline struct model *collect_until(struct collector *c, const char *name, __u64 want)
+{
+	struct model *m = NULL;
+
+	for (int i = 0; i < 100; i++) {
+		model_free(m);
+		m = model_new();
+		assert_non_null(m);
+		assert_int_equal(collector_collect(c, m), 0);
+		if (family_hist_count(m, name) >= want)
+			break;
+		usleep(50000);
+	}
+	return m;
+}
+
 /* Starts collector name with a --pid filter on pid. */
 static inline void start_for_pid(struct collector *c, const char *name, pid_t pid)
 {

@@ -23,6 +23,8 @@
 #define NCG 6
 
 static char parent[64], cg[NCG][96];
+static const char conn[] = "kprof_tcp_connect_latency_seconds";
+static const char life[] = "kprof_tcp_connection_duration_seconds";
 
 static int setup(void **state)
 {
@@ -123,31 +125,10 @@ static double refused(struct model *m, const char *cgroup)
 	return s ? s->value : 0;
 }
 
+/* Connection lifetimes over all cgroups. */
 static __u64 lifetimes(struct model *m)
 {
-	struct family *f = model_find(m, "kprof_tcp_connection_duration_seconds");
-	__u64 n = 0;
-
-	for (size_t i = 0; f && i < f->nseries; i++)
-		n += f->series[i].hist->count;
-	return n;
-}
-
-/* Collects until want lifetimes are in (the last closes end in softirq context), at most 5 s. */
-static struct model *collect_until(struct collector *c, __u64 want)
-{
-	struct model *m = NULL;
-
-	for (int i = 0; i < 100; i++) {
-		model_free(m);
-		m = model_new();
-		assert_non_null(m);
-		assert_int_equal(collector_collect(c, m), 0);
-		if (lifetimes(m) >= want)
-			break;
-		usleep(50000);
-	}
-	return m;
+	return family_hist_count(m, life);
 }
 
 /* Server in cgroup srv_cg, client in cli_cg: N connections, start to end. */
@@ -184,8 +165,6 @@ static void run_refused(const char *rel)
 
 static void test_each_owner_under_its_label(void **state)
 {
-	const char *conn = "kprof_tcp_connect_latency_seconds";
-	const char *life = "kprof_tcp_connection_duration_seconds";
 	struct collector c;
 	struct model *m;
 	struct family *f;
@@ -195,7 +174,7 @@ static void test_each_owner_under_its_label(void **state)
 	start_by_cgroup(&c, collector_find("tcp"), parent, 100, 0);
 	run_pair(cg[0], cg[1]);
 	run_refused(cg[2]);
-	m = collect_until(&c, 2 * N);
+	m = collect_until(&c, life, 2 * N);
 	collector_stop(&c);
 	f = model_find(m, conn);
 	assert_non_null(f);
@@ -216,7 +195,6 @@ static void test_each_owner_under_its_label(void **state)
 /* With a cap of 2, a and b (seen first) keep their series; d goes to "other". */
 static void test_over_max_series_is_other(void **state)
 {
-	const char *conn = "kprof_tcp_connect_latency_seconds";
 	struct collector c;
 	struct model *m;
 
@@ -224,11 +202,11 @@ static void test_over_max_series_is_other(void **state)
 	REQUIRE_CGROUPS();
 	start_by_cgroup(&c, collector_find("tcp"), parent, 2, 0);
 	run_pair(cg[0], cg[1]);
-	m = collect_until(&c, 2 * N);
+	m = collect_until(&c, life, 2 * N);
 	assert_int_equal(hist_count(m, conn, cg[1]), N);
 	model_free(m);
 	run_pair(cg[0], cg[3]);
-	m = collect_until(&c, 4 * N);
+	m = collect_until(&c, life, 4 * N);
 	collector_stop(&c);
 	assert_int_equal(hist_count(m, conn, cg[1]), N);
 	assert_int_equal(hist_count(m, conn, cg[3]), 0);
@@ -268,8 +246,6 @@ static size_t series_of_cgroup(struct model *m, const char *cgroup)
  */
 static void test_removed_cgroup_goes_after_grace(void **state)
 {
-	const char *conn = "kprof_tcp_connect_latency_seconds";
-	const char *life = "kprof_tcp_connection_duration_seconds";
 	struct collector c;
 	struct model *m;
 	double t0, t1;
@@ -280,12 +256,12 @@ static void test_removed_cgroup_goes_after_grace(void **state)
 	start_by_cgroup(&c, collector_find("tcp"), parent, 100, TEST_GRACE_NS);
 	id = cgroup_id_of(mount, cg[4]);
 	run_pair(cg[5], cg[4]);
-	model_free(collect_until(&c, 2 * N)); /* every lifetime in */
+	model_free(collect_until(&c, life, 2 * N)); /* every lifetime in */
 	/* Refused connects are counted before connect() returns: e's last growth is the next read.
 	 */
 	run_refused(cg[4]);
 	t0 = now_s();
-	m = collect_until(&c, 2 * N);
+	m = collect_until(&c, life, 2 * N);
 	t1 = now_s();
 	assert_int_equal(hist_count(m, conn, cg[4]), N);
 	assert_true(refused(m, cg[4]) == N);

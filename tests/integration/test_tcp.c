@@ -142,26 +142,6 @@ static double counter(struct model *m, const char *name, const char *const *labe
 	return s ? s->value : 0;
 }
 
-/*
- * Collects until the lifetime histogram holds want (the last closes end in
- * softirq context after the processes exit), at most 5 s.
- */
-static struct model *collect_until(struct collector *c, __u64 want)
-{
-	struct model *m = NULL;
-
-	for (int i = 0; i < 100; i++) {
-		model_free(m);
-		m = model_new();
-		assert_non_null(m);
-		assert_int_equal(collector_collect(c, m), 0);
-		if (hist_count(m, "kprof_tcp_connection_duration_seconds") >= want)
-			break;
-		usleep(50000);
-	}
-	return m;
-}
-
 enum who { CLIENT, SERVER, NOBODY };
 
 /*
@@ -200,7 +180,7 @@ static struct model *run_pair(int family, enum who filter, __u64 rtt_interval_ns
 	workload_go(&cli);
 	workload_wait(&cli);
 	workload_wait(&srv);
-	m = collect_until(&c, want_lifetimes);
+	m = collect_until(&c, "kprof_tcp_connection_duration_seconds", want_lifetimes);
 	collector_stop(&c);
 	return m;
 }
