@@ -4,11 +4,8 @@
 # start-up (or exactly those of --capabilities.keep), and still counts a
 # workload of known size exactly with what it kept.
 set -u
-cd "$(dirname "$0")/../.."
-KPROF=./kprof
+source "$(dirname "$0")/test_lib.bash"
 HELPER=build/tests/helpers/syscalls
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "skipped: loading BPF programs needs root"

@@ -4,11 +4,8 @@
 # files, the hot function in the folded stacks, the SVG well-formed with its
 # frame, the pprof read back by `go tool pprof`, and a bad output directory.
 set -u
-cd "$(dirname "$0")/../.."
-KPROF=./kprof
+source "$(dirname "$0")/test_lib.bash"
 HELPER=build/tests/helpers/stacks
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "skipped: loads BPF programs and needs root"

@@ -2,21 +2,8 @@
 # SPDX-License-Identifier: MIT
 # The kprof binary as users run it: exit codes, messages, --json, clean detach.
 set -u
-cd "$(dirname "$0")/../.."
-KPROF=./kprof
+source "$(dirname "$0")/test_lib.bash"
 HELPER=build/tests/helpers/syscalls
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-
-# expect CODE PATTERN -- ARGS: exit code and a one-line stderr matching PATTERN.
-expect() {
-	local code=$1 pattern=$2; shift 3
-	local err rc
-	err=$("$@" 2>&1 >/dev/null); rc=$?
-	[ "$rc" -eq "$code" ] || fail "$* exited $rc, want $code ($err)"
-	echo "$err" | grep -qE -- "$pattern" || fail "$*: stderr '$err' lacks '$pattern'"
-	[ "$(printf '%s\n' "$err" | grep -c .)" -le 1 ] || fail "$*: more than one line: $err"
-}
 
 # Bad input: exit 2 and one clear line, with or without root.
 expect 2 "unknown option '--bogus'" -- $KPROF record --bogus

@@ -3,10 +3,7 @@
 # `kprof record --collectors sched` as users run it: three histograms with
 # p50/p90/p99/max, and one section per collector when several are chosen.
 set -u
-cd "$(dirname "$0")/../.."
-KPROF=./kprof
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+source "$(dirname "$0")/test_lib.bash"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "skipped: kprof record loads BPF programs and needs root"

@@ -5,9 +5,7 @@
 # mounts, probes, limits), every port is kprof serve's default, and the
 # systemd unit passes `systemd-analyze verify`.
 set -u
-cd "$(dirname "$0")/../.."
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+source "$(dirname "$0")/test_lib.bash"
 
 if ! python3 -c 'import yaml' 2>/dev/null; then
 	echo "skipped: python3 yaml module not installed (Debian: python3-yaml)"

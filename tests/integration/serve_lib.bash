@@ -1,10 +1,6 @@
 # SPDX-License-Identifier: MIT
 # Shared by the tests/integration/serve_*.sh tests (sourced; not a test itself).
-cd "$(dirname "$0")/../.."
-KPROF=./kprof
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-finish() { [ $fails -eq 0 ] && echo "ok" || echo "$fails failure(s)"; [ $fails -eq 0 ]; }
+source "$(dirname "$0")/test_lib.bash"
 
 require_root() {
 	if [ "$(id -u)" -ne 0 ]; then

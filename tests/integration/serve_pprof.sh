@@ -5,11 +5,8 @@
 # in it), /debug/pprof/offcpu too; bad ?seconds is 400, a second concurrent
 # profile 503.
 set -u
-cd "$(dirname "$0")/../.."
-KPROF=./kprof
+source "$(dirname "$0")/test_lib.bash"
 HELPER=build/tests/helpers/stacks
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "skipped: loads BPF programs and needs root"

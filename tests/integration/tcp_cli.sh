@@ -3,21 +3,8 @@
 # kprof record --collectors tcp as users run it: --tcp-by, --tcp-max-ports
 # (with overflow into port="other"), --tcp-rtt-interval, bad values, --json.
 set -u
-cd "$(dirname "$0")/../.."
-KPROF=./kprof
+source "$(dirname "$0")/test_lib.bash"
 XFER=build/tests/helpers/tcp_xfer
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-
-# expect CODE PATTERN -- ARGS: exit code and a one-line stderr matching PATTERN.
-expect() {
-	local code=$1 pattern=$2; shift 3
-	local err rc
-	err=$("$@" 2>&1 >/dev/null); rc=$?
-	[ "$rc" -eq "$code" ] || fail "$* exited $rc, want $code ($err)"
-	echo "$err" | grep -qE -- "$pattern" || fail "$*: stderr '$err' lacks '$pattern'"
-	[ "$(printf '%s\n' "$err" | grep -c .)" -le 1 ] || fail "$*: more than one line: $err"
-}
 
 expect 2 "bad --tcp-by 'host'" -- $KPROF record --collectors tcp --tcp-by host
 expect 2 "bad --tcp-max-ports '0': expected 1 to 256" -- $KPROF record --tcp-max-ports 0

@@ -10,14 +10,11 @@
 # nftables rule in B dropping a fraction of TCP packets (numgen random).
 # Needs root, ip(8), and netem or nftables; otherwise it says skipped, why.
 set -u
-cd "$(dirname "$0")/../.."
-KPROF=./kprof
+source "$(dirname "$0")/test_lib.bash"
 XFER=build/tests/helpers/tcp_xfer
 CONNS=2
 BYTES=1000000
 LOSS_PCT=5
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 skip() { echo "skipped: $*"; exit 77; }
 
 [ "$(id -u)" -eq 0 ] || skip "needs root to make network namespaces and load BPF programs"
