@@ -101,6 +101,15 @@ static __always_inline void count_short(__u64 delta)
 }
 
 /*
+ * t's user stack, t being current: a kernel thread has no mm and so no user
+ * stack, and skips the walk (it would return -EFAULT, which is no loss).
+ */
+static __always_inline __s32 user_stack_id(void *ctx, struct task_struct *t)
+{
+	return t->mm ? stack_id_checked(bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK)) : -EFAULT;
+}
+
+/*
  * The end of __schedule(), in the task switched in (also at the first run
  * of a new task, which has no pending block). Its kernel stack below
  * __schedule() has not changed since it left the CPU: nothing runs on a
@@ -134,9 +143,7 @@ int BPF_PROG(kprof_offcpu_exit, bool is_switch)
 	}
 	pending->task = 0;
 	key.kern_stack_id = stack_id_checked(bpf_get_stackid(ctx, &stacks, OFFCPU_SKIP_FRAMES));
-	key.user_stack_id =
-		task->mm ? stack_id_checked(bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK))
-			 : -EFAULT;
+	key.user_stack_id = user_stack_id(ctx, task);
 	key.pid = task->tgid;
 	bpf_get_current_comm(key.comm, sizeof(key.comm));
 	stack_add(&key, delta);
@@ -167,14 +174,7 @@ int BPF_PROG(kprof_offcpu_switch, bool preempt, struct task_struct *prev, struct
 			if (walk_at_switch_out) {
 				s->kern_stack_id = stack_id_checked(
 					bpf_get_stackid(ctx, &stacks, OFFCPU_SKIP_FRAMES));
-				/*
-				 * No mm, no user stack (the walk would return
-				 * -EFAULT): kernel threads skip it.
-				 */
-				s->user_stack_id =
-					prev->mm ? stack_id_checked(bpf_get_stackid(
-							   ctx, &stacks, BPF_F_USER_STACK))
-						 : -EFAULT;
+				s->user_stack_id = user_stack_id(ctx, prev);
 			}
 		} else {
 			stack_count_lost(KPROF_STACK_LOST_STORAGE);
