@@ -103,9 +103,12 @@ out_destroy:
 
 static const char *const syscall_label[] = {"syscall"};
 
-/* Slot -> syscall name, from the syscall -> slot array the BPF side fills. */
-int syscall_slot_names(struct syscall_bpf *skel, const char *names[KPROF_SYSCALL_SLOTS],
-		       char (*unknown)[24])
+/*
+ * Slot -> syscall name ("other" for slot 0, NULL for unused slots), from
+ * the syscall -> slot array the BPF side fills. 0 or -errno.
+ */
+static int syscall_slot_names(struct syscall_bpf *skel, const char *names[KPROF_SYSCALL_SLOTS],
+			      char (*unknown)[24])
 {
 	__u32 slots[KPROF_SYSCALL_NR_MAX];
 	int ret;
@@ -249,8 +252,14 @@ static int syscall_collect(void *state, struct model *m)
 	struct syscall_bpf *skel = st->skel;
 	int ret;
 
-	ret = st->cgroups ? syscall_collect_by_cgroup(skel, st->cgroups, st->cg_map, m)
-			  : collect_latency(st, m);
+	if (st->cgroups) {
+		ret = slot_names(st, slots_used(skel));
+		if (!ret)
+			ret = syscall_collect_by_cgroup(skel, st->cgroups, st->cg_map, st->names,
+							m);
+	} else {
+		ret = collect_latency(st, m);
+	}
 	if (!ret)
 		ret = collect_errors(skel, m);
 	if (!ret)

@@ -10,10 +10,6 @@
 
 struct syscall_bpf;
 
-/* Slot -> syscall name ("other" for slot 0, NULL for unused slots). 0 or -errno. */
-int syscall_slot_names(struct syscall_bpf *skel, const char *names[KPROF_SYSCALL_SLOTS],
-		       char (*unknown)[24]);
-
 /* After load: the reader of the (cgroup, slot) hash. NULL with -errno in *err. */
 struct cgroup_map *syscall_cgroup_map(struct syscall_bpf *skel, int *err);
 
@@ -21,8 +17,10 @@ struct cgroup_map *syscall_cgroup_map(struct syscall_bpf *skel, int *err);
  * kprof_syscall_latency_seconds{syscall,cgroup,container_id,pod_uid} from
  * the (cgroup, slot) hash (cm), the per-slot array's events (the kernel map
  * was full) under cgroup="other", and kprof_cgroup_series_dropped_total.
+ * names: slot -> syscall name (the collector's cache; NULL: not named yet,
+ * that slot's events wait for the next read).
  */
 int syscall_collect_by_cgroup(struct syscall_bpf *skel, struct cgroup_series *cs,
-			      struct cgroup_map *cm, struct model *m);
+			      struct cgroup_map *cm, const char *const *names, struct model *m);
 
 #endif /* KPROF_COLLECTOR_SYSCALL_H */

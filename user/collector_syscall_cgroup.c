@@ -111,10 +111,8 @@ static int add_overflow(struct syscall_bpf *skel, struct family *f, const char *
 }
 
 int syscall_collect_by_cgroup(struct syscall_bpf *skel, struct cgroup_series *cs,
-			      struct cgroup_map *cm, struct model *m)
+			      struct cgroup_map *cm, const char *const *names, struct model *m)
 {
-	const char *names[KPROF_SYSCALL_SLOTS];
-	char unknown[KPROF_SYSCALL_SLOTS][24];
 	__u64 dropped = 0;
 	struct family *f;
 	int ret;
@@ -125,14 +123,9 @@ int syscall_collect_by_cgroup(struct syscall_bpf *skel, struct cgroup_series *cs
 	if (!f)
 		return -ENOMEM;
 	f->flags |= FAMILY_HAS_ERRORS;
-	ret = syscall_slot_names(skel, names, unknown);
-	if (!ret) {
-		struct read_ctx rc = {.f = f, .names = names};
-
-		cgroup_series_read_begin(cs, cgroup_series_clock_ns());
-		ret = cgroup_map_read(cm, cs, &rc, &dropped);
-		cgroup_series_read_end(cs, !ret);
-	}
+	cgroup_series_read_begin(cs, cgroup_series_clock_ns());
+	ret = cgroup_map_read(cm, cs, &(struct read_ctx){.f = f, .names = names}, &dropped);
+	cgroup_series_read_end(cs, !ret);
 	if (!ret)
 		ret = add_overflow(skel, f, names);
 	if (!ret)
